@@ -73,6 +73,11 @@ func (f FieldErrors) Add(field, msg string) {
 	}
 }
 
+// Addf records a formatted message for field.
+func (f FieldErrors) Addf(field, format string, args ...any) {
+	f.Add(field, fmt.Sprintf(format, args...))
+}
+
 // Err returns nil when there are no field errors, else an Invalid error
 // carrying them.
 func (f FieldErrors) Err() error {
