@@ -3,7 +3,6 @@ package children
 import (
 	"slices"
 	"time"
-
 )
 
 // ParentStatus is what the census records about each parent.
@@ -49,10 +48,10 @@ const (
 
 // Difficulty categories (国发〔2016〕36号, plus 事实无人抚养儿童).
 const (
-	DifficultyPoverty       = "poverty"         // 家庭贫困
-	DifficultyDisability    = "disability"      // 自身残疾
+	DifficultyPoverty        = "poverty"         // 家庭贫困
+	DifficultyDisability     = "disability"      // 自身残疾
 	DifficultyNoGuardianship = "no_guardianship" // 缺乏有效监护
-	DifficultyUnsupported   = "unsupported"     // 事实无人抚养
+	DifficultyUnsupported    = "unsupported"     // 事实无人抚养
 )
 
 // Difficulties lists the difficulty categories in form order.
@@ -214,4 +213,3 @@ func labels(cs []string) string {
 	}
 	return out
 }
-

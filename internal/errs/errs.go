@@ -13,13 +13,13 @@ type Code string
 
 // The error codes used across guanai.
 const (
-	Invalid      Code = "invalid"       // the input breaks a rule (422 or 400)
-	BadRequest   Code = "bad_request"   // the request itself is malformed (400)
-	NotFound     Code = "not_found"     // no such record, or out of the caller's scope (404)
-	Conflict     Code = "conflict"      // stale version or duplicate (409)
-	Forbidden    Code = "forbidden"     // authenticated but not allowed (403)
-	Unauthorized Code = "unauthorized"  // not logged in (401)
-	Internal     Code = "internal"      // anything unexpected (500)
+	Invalid      Code = "invalid"      // the input breaks a rule (422 or 400)
+	BadRequest   Code = "bad_request"  // the request itself is malformed (400)
+	NotFound     Code = "not_found"    // no such record, or out of the caller's scope (404)
+	Conflict     Code = "conflict"     // stale version or duplicate (409)
+	Forbidden    Code = "forbidden"    // authenticated but not allowed (403)
+	Unauthorized Code = "unauthorized" // not logged in (401)
+	Internal     Code = "internal"     // anything unexpected (500)
 )
 
 // Error is an error with a code, a message safe to show to users (zh-CN),

@@ -58,7 +58,7 @@ func (w *Web) health(rw http.ResponseWriter, r *http.Request) {
 // overview is the view model of the home page.
 type overview struct {
 	Children, LeftBehind, Difficulty, Migrant, Elders, Schools int
-	Engine                                                       string
+	Engine                                                     string
 }
 
 func (w *Web) home(rw http.ResponseWriter, r *http.Request) {
