@@ -296,44 +296,61 @@ func (s *Store) List(ctx context.Context, v access.Viewer, f Filter) (Page, erro
 	}
 	page := Page{Children: []Child{}, Limit: f.Limit, Offset: f.Offset}
 	q := s.db.Reader()
-	rows, err := q.QueryContext(ctx, `SELECT `+columns+`, COUNT(*) OVER () FROM children c WHERE `+where+
+	// First the page's ids and the total, which the scope index covers for
+	// the common filters; then the rows of that page only.
+	rows, err := q.QueryContext(ctx, `SELECT c.id, COUNT(*) OVER () FROM children c WHERE `+where+
 		` ORDER BY `+order+` LIMIT ? OFFSET ?`, append(args, f.Limit, f.Offset)...)
 	if err != nil {
 		return Page{}, errs.Wrap(err, "list children")
 	}
-	defer rows.Close()
+	var ids []any
 	for rows.Next() {
-		var r row
-		var total int
-		r, err = scanRow(scanPlus{rows, &total})
+		var id string
+		if err := rows.Scan(&id, &page.Total); err != nil {
+			rows.Close()
+			return Page{}, errs.Wrap(err, "list children")
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return Page{}, errs.Wrap(err, "list children")
+	}
+	if len(ids) == 0 {
+		if f.Offset > 0 {
+			if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM children c WHERE `+where, args...).Scan(&page.Total); err != nil {
+				return Page{}, errs.Wrap(err, "count children")
+			}
+		}
+		return page, nil
+	}
+	rows, err = q.QueryContext(ctx, `SELECT `+columns+` FROM children c WHERE c.id IN (?`+strings.Repeat(", ?", len(ids)-1)+`)`, ids...)
+	if err != nil {
+		return Page{}, errs.Wrap(err, "list children")
+	}
+	defer rows.Close()
+	byID := make(map[string]Child, len(ids))
+	for rows.Next() {
+		r, err := scanRow(rows)
 		if err != nil {
 			return Page{}, errs.Wrap(err, "scan child")
 		}
-		page.Total = total
 		c, err := s.present(v, r, false)
 		if err != nil {
 			return Page{}, err
 		}
-		page.Children = append(page.Children, c)
+		byID[c.ID] = c
 	}
 	if err := rows.Err(); err != nil {
 		return Page{}, errs.Wrap(err, "list children")
 	}
-	if len(page.Children) == 0 && f.Offset > 0 {
-		if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM children c WHERE `+where, args...).Scan(&page.Total); err != nil {
-			return Page{}, errs.Wrap(err, "count children")
+	for _, id := range ids {
+		if c, ok := byID[id.(string)]; ok {
+			page.Children = append(page.Children, c)
 		}
 	}
 	return page, nil
 }
-
-// scanPlus scans a row's standard columns plus one trailing extra column.
-type scanPlus struct {
-	rows  *sql.Rows
-	extra any
-}
-
-func (s scanPlus) Scan(dest ...any) error { return s.rows.Scan(append(dest, s.extra)...) }
 
 // Count returns how many children match f in the viewer's scope.
 func (s *Store) Count(ctx context.Context, v access.Viewer, f Filter) (int, error) {

@@ -303,7 +303,13 @@ func TestLoadIdempotent(t *testing.T) {
 func reload(t *testing.T, db *storage.DB, set regions.Set) (int, time.Duration) {
 	t.Helper()
 	if err := db.Write(ctx, func(tx *storage.Tx) error {
-		_, err := tx.ExecContext(ctx, `DELETE FROM regions`)
+		// TRUNCATE, not DELETE: PostgreSQL's dead rows would slow the load.
+		// CASCADE only reaches the (empty) tables that refer to regions.
+		q := `DELETE FROM regions`
+		if db.Dialect() == storage.Postgres {
+			q = `TRUNCATE regions CASCADE`
+		}
+		_, err := tx.ExecContext(ctx, q)
 		return err
 	}); err != nil {
 		t.Fatal(err)

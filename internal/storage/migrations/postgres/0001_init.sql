@@ -83,7 +83,7 @@ CREATE TABLE children (
     updated_at           TIMESTAMPTZ NOT NULL
 );
 CREATE UNIQUE INDEX children_id_hash ON children (id_hash);
-CREATE INDEX children_village ON children (village_code, name, id);
+CREATE INDEX children_village ON children (village_code, archived_at, name, id);
 CREATE INDEX children_school ON children (school_id);
 CREATE INDEX children_birth ON children (birth_date);
 CREATE INDEX children_tail ON children (id_tail);
