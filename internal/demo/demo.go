@@ -272,7 +272,7 @@ func (g *gen) build(ctx context.Context, rs *regions.Store) (*plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &plan{townships: ts}
+	p := &plan{}
 	for _, t := range ts {
 		g.addSchools(p, t)
 	}
@@ -371,9 +371,9 @@ func prefer(rs []regions.Region, ok func(regions.Region) bool, want int) []regio
 // elders: grandparent guardians of 60 and over living with their
 // grandchildren, and others living alone, with a spouse or otherwise.
 func (g *gen) populate(p *plan, t *township) {
-	var villages table
+	var villages table[string]
 	for _, v := range t.villages {
-		villages = append(villages, choice{v.Code, 50 + g.r.IntN(101)})
+		villages = append(villages, choice[string]{v.Code, 50 + g.r.IntN(101)})
 	}
 	byCode := map[string]regions.Region{}
 	for _, v := range t.villages {

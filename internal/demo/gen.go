@@ -22,7 +22,7 @@ type township struct {
 	prefecture  string // 4 digits
 	villages    []regions.Region
 	target      int // children to generate
-	ethnicities table
+	ethnicities table[string]
 	pilot       bool
 
 	primary *school
@@ -59,10 +59,9 @@ type pupil struct {
 
 // plan is everything Load writes, generated before anything is written.
 type plan struct {
-	townships []*township
-	schools   []*school
-	pupils    []pupil
-	elders    []elders.Input
+	schools []*school
+	pupils  []pupil
+	elders  []elders.Input
 }
 
 // gen generates the data from one seeded random source: the same tree and
@@ -290,14 +289,11 @@ func (g *gen) parents(f *family) {
 	}
 }
 
-// leftBehindFacts reports whether the parents' statuses make the family's
-// children left behind (before age and household registration).
-func leftBehindFacts(father, mother children.ParentStatus) bool {
-	gone := func(p children.ParentStatus) bool {
-		return p == children.ParentIncapable || p == children.ParentDeceased
-	}
-	return (father == children.ParentAway && (mother == children.ParentAway || gone(mother))) ||
-		(mother == children.ParentAway && gone(father))
+// parentsAbsent reports whether the parents' statuses alone make the
+// family's children left behind, by the census rule itself.
+func (g *gen) parentsAbsent(f *family) bool {
+	facts := children.Facts{BirthDate: g.today, Hukou: children.HukouRural, Father: f.father, Mother: f.mother}
+	return children.Classify(facts, g.today).LeftBehind
 }
 
 // phoneIf returns a phone number with probability p%.
@@ -326,7 +322,7 @@ func (g *gen) newFamily(t *township, village regions.Region) *family {
 	f.style = styleFor(g.r, f.ethnicity)
 	f.surname = surnameFor(g.r, f.ethnicity)
 	f.motherSur = surnameFor(g.r, f.ethnicity)
-	f.eldest = atoi(eldestAge.pick(g.r))
+	f.eldest = eldestAge.pick(g.r)
 	f.migrant = g.percent(3)
 	f.hukou = children.HukouRural
 	if !f.migrant && g.percent(8) {
@@ -354,8 +350,8 @@ func (g *gen) newFamily(t *township, village regions.Region) *family {
 // guardianRelations are the relatives who look after children whose
 // parents are not at home.
 var (
-	grandparents = table{{"祖母", 40}, {"祖父", 25}, {"外祖母", 20}, {"外祖父", 15}}
-	relatives    = table{{"叔叔", 3}, {"伯父", 2}, {"姑姑", 3}, {"舅舅", 2}, {"姨妈", 2}}
+	grandparents = table[string]{{"祖母", 40}, {"祖父", 25}, {"外祖母", 20}, {"外祖父", 15}}
+	relatives    = table[string]{{"叔叔", 3}, {"伯父", 2}, {"姑姑", 3}, {"舅舅", 2}, {"姨妈", 2}}
 )
 
 // guardianOf picks the guardian: a parent at home, else usually a
@@ -401,7 +397,7 @@ func (g *gen) guardianOf(f *family) {
 		} else {
 			gd.phone = g.phoneIf(95)
 		}
-		if f.hukou == children.HukouRural && leftBehindFacts(f.father, f.mother) {
+		if f.hukou == children.HukouRural && g.parentsAbsent(f) {
 			gd.entrusted = g.percent(70)
 		} else if f.unsupported {
 			gd.entrusted = g.percent(40)
@@ -423,29 +419,21 @@ func (g *gen) guardianOf(f *family) {
 }
 
 // familySize is how many children a household has.
-var familySize = table{{"1", 40}, {"2", 42}, {"3", 15}, {"4", 3}}
+var familySize = table[int]{{1, 40}, {2, 42}, {3, 15}, {4, 3}}
 
 // eldestAge are the weights of the eldest child's age: fewer babies, as
 // births have fallen.
-var eldestAge = table{
-	{"0", 3}, {"1", 3}, {"2", 4}, {"3", 4}, {"4", 5}, {"5", 5}, {"6", 6}, {"7", 6}, {"8", 7},
-	{"9", 7}, {"10", 7}, {"11", 7}, {"12", 7}, {"13", 7}, {"14", 7}, {"15", 7}, {"16", 6}, {"17", 6},
-}
-
-func atoi(s string) int {
-	n := 0
-	for _, c := range s {
-		n = n*10 + int(c-'0')
-	}
-	return n
+var eldestAge = table[int]{
+	{0, 3}, {1, 3}, {2, 4}, {3, 4}, {4, 5}, {5, 5}, {6, 6}, {7, 6}, {8, 7},
+	{9, 7}, {10, 7}, {11, 7}, {12, 7}, {13, 7}, {14, 7}, {15, 7}, {16, 6}, {17, 6},
 }
 
 // disabilities are the disability kinds among disabled children, weighted.
-var disabilities = table{{"intellectual", 30}, {"physical", 25}, {"hearing", 12}, {"speech", 10}, {"visual", 10}, {"multiple", 8}, {"mental", 5}}
+var disabilities = table[string]{{"intellectual", 30}, {"physical", 25}, {"hearing", 12}, {"speech", 10}, {"visual", 10}, {"multiple", 8}, {"mental", 5}}
 
 // kids generates the family's children into p and returns how many.
 func (g *gen) kids(p *plan, t *township, f *family) int {
-	n := atoi(familySize.pick(g.r))
+	n := familySize.pick(g.r)
 	age := f.eldest
 	var names []string
 	made := 0
@@ -567,9 +555,9 @@ func (g *gen) elderHealth(age int) []string {
 }
 
 var (
-	elderLiving   = table{{"alone", 40}, {"spouse", 48}, {"grandchildren", 7}, {"other", 5}}
-	elderContacts = table{{"儿子", 45}, {"女儿", 30}, {"村干部", 12}, {"邻居", 8}, {"侄子", 5}}
-	elderAges     = table{{"60", 50}, {"70", 35}, {"80", 15}}
+	elderLiving   = table[string]{{"alone", 40}, {"spouse", 48}, {"grandchildren", 7}, {"other", 5}}
+	elderContacts = table[string]{{"儿子", 45}, {"女儿", 30}, {"村干部", 12}, {"邻居", 8}, {"侄子", 5}}
+	elderAges     = table[int]{{60, 50}, {70, 35}, {80, 15}}
 )
 
 // newElder rolls a left-behind elder in village of t.
@@ -580,7 +568,7 @@ func (g *gen) newElder(t *township, village regions.Region) elders.Input {
 	if g.percent(45) {
 		sex = person.Male
 	}
-	age := atoi(elderAges.pick(g.r)) + g.r.IntN(10)
+	age := elderAges.pick(g.r) + g.r.IntN(10)
 	if age == 89 && g.percent(50) {
 		age = 90
 	}

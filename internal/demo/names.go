@@ -9,17 +9,17 @@ import (
 )
 
 // choice is one value of a weighted table.
-type choice struct {
-	v string
+type choice[T any] struct {
+	v T
 	w int
 }
 
-// table is a weighted choice among strings.
-type table []choice
+// table is a weighted choice among values.
+type table[T any] []choice[T]
 
 // pick returns a value of t chosen with probability proportional to its
 // weight.
-func (t table) pick(r *rand.Rand) string {
+func (t table[T]) pick(r *rand.Rand) T {
 	total := 0
 	for _, c := range t {
 		total += c.w
@@ -35,19 +35,19 @@ func (t table) pick(r *rand.Rand) string {
 }
 
 // chars splits a string of characters into a table of equal weights.
-func chars(s string) table {
-	var t table
+func chars(s string) table[string] {
+	var t table[string]
 	for _, r := range s {
-		t = append(t, choice{string(r), 1})
+		t = append(t, choice[string]{string(r), 1})
 	}
 	return t
 }
 
 // words splits a space-separated list into a table of equal weights.
-func words(s string) table {
-	var t table
+func words(s string) table[string] {
+	var t table[string]
 	for _, w := range strings.Fields(s) {
-		t = append(t, choice{w, 1})
+		t = append(t, choice[string]{w, 1})
 	}
 	return t
 }
@@ -55,7 +55,7 @@ func words(s string) table {
 // yunnanEthnicities are the shares of Yunnan's population by ethnic group
 // (per mille, rounded; the seventh census: 汉族 about 62%, 彝族 11%), used
 // where no prefecture table applies.
-var yunnanEthnicities = table{
+var yunnanEthnicities = table[string]{
 	{"汉族", 620}, {"彝族", 110}, {"哈尼族", 35}, {"白族", 35}, {"傣族", 27}, {"壮族", 27}, {"苗族", 27},
 	{"回族", 15}, {"傈僳族", 15}, {"拉祜族", 10}, {"佤族", 9}, {"纳西族", 7}, {"瑶族", 4}, {"藏族", 3},
 	{"景颇族", 3}, {"布朗族", 3}, {"布依族", 1}, {"普米族", 1}, {"阿昌族", 1}, {"怒族", 1}, {"基诺族", 1},
@@ -65,7 +65,7 @@ var yunnanEthnicities = table{
 // prefectureEthnicities are rough shares of the rural population by ethnic
 // group in the prefectures the demonstration data uses, keyed by the
 // 4-digit prefecture code.
-var prefectureEthnicities = map[string]table{
+var prefectureEthnicities = map[string]table[string]{
 	"5301": {{"汉族", 850}, {"彝族", 70}, {"回族", 30}, {"苗族", 15}, {"白族", 15}, {"哈尼族", 5}, {"傈僳族", 5}},
 	"5303": {{"汉族", 930}, {"彝族", 30}, {"回族", 20}, {"布依族", 10}, {"苗族", 10}},
 	"5305": {{"汉族", 880}, {"彝族", 40}, {"苗族", 20}, {"傣族", 15}, {"傈僳族", 15}, {"布朗族", 10}, {"回族", 10}, {"白族", 10}},
@@ -82,7 +82,7 @@ var prefectureEthnicities = map[string]table{
 // ethnicitiesFor returns the ethnicity table of a county: its prefecture's
 // (or Yunnan's), with the groups an autonomous county is named after
 // (石林彝族自治县, 贡山独龙族怒族自治县) given a further 30% between them.
-func ethnicitiesFor(prefecture4, countyName string) table {
+func ethnicitiesFor(prefecture4, countyName string) table[string] {
 	base, ok := prefectureEthnicities[prefecture4]
 	if !ok {
 		base = yunnanEthnicities
@@ -100,16 +100,16 @@ func ethnicitiesFor(prefecture4, countyName string) table {
 	for _, c := range base {
 		total += c.w
 	}
-	t := append(table{}, base...)
+	t := append(table[string]{}, base...)
 	for _, e := range named {
-		t = append(t, choice{e, total * 3 / 7 / len(named)})
+		t = append(t, choice[string]{e, total * 3 / 7 / len(named)})
 	}
 	return t
 }
 
 // surnames are common surnames in rural Yunnan, with 字, 杞, 起, 茶 and 保
 // that are typical of 保山 and its neighbours.
-var surnames = table{
+var surnames = table[string]{
 	{"李", 100}, {"杨", 80}, {"王", 70}, {"张", 70}, {"赵", 50}, {"刘", 50}, {"陈", 50}, {"罗", 30},
 	{"周", 20}, {"黄", 20}, {"何", 20}, {"吴", 20}, {"段", 20}, {"马", 15}, {"朱", 15}, {"胡", 15},
 	{"尹", 15}, {"字", 12}, {"董", 10}, {"施", 10}, {"苏", 10}, {"许", 10}, {"余", 10}, {"邓", 10},
@@ -120,7 +120,7 @@ var surnames = table{
 
 // ethnicSurnames are surname tables for groups whose common surnames
 // differ from the Han pattern.
-var ethnicSurnames = map[string]table{
+var ethnicSurnames = map[string]table[string]{
 	"彝族":  {{"李", 25}, {"普", 10}, {"罗", 10}, {"杨", 10}, {"王", 8}, {"张", 8}, {"毕", 6}, {"鲁", 6}, {"起", 5}, {"自", 4}, {"何", 5}, {"施", 3}},
 	"白族":  {{"杨", 25}, {"段", 10}, {"赵", 10}, {"李", 10}, {"张", 8}, {"王", 6}, {"尹", 5}, {"字", 5}, {"董", 5}, {"杜", 4}, {"施", 4}, {"苏", 3}, {"何", 3}},
 	"哈尼族": {{"李", 30}, {"白", 15}, {"马", 10}, {"卢", 8}, {"杨", 8}, {"陈", 6}, {"朱", 6}, {"罗", 6}, {"高", 5}, {"龙", 6}},
@@ -146,8 +146,8 @@ var (
 	oldWomanChar = chars("秀英桂兰芬玉凤珍琼仙梅菊翠芝花莲春存香")
 
 	// A child's first given character may also be one of the shared ones.
-	boyFirst  = append(append(table{}, boyChars...), sharedChars...)
-	girlFirst = append(append(table{}, girlChars...), sharedChars...)
+	boyFirst  = append(append(table[string]{}, boyChars...), sharedChars...)
+	girlFirst = append(append(table[string]{}, girlChars...), sharedChars...)
 
 	// Dai names are a prefix for sex (岩 for men, 玉 for women) and one
 	// more character, with no surname.
@@ -220,7 +220,7 @@ func name(r *rand.Rand, style nameStyle, surname, sex string, g generation) stri
 			}
 		}
 	}
-	var first, second table
+	var first, second table[string]
 	switch {
 	case g == genChild && male:
 		first, second = boyFirst, boyChars
@@ -247,7 +247,7 @@ func name(r *rand.Rand, style nameStyle, surname, sex string, g generation) stri
 }
 
 // awayPlaces are where Yunnan's migrant workers go, weighted.
-var awayPlaces = table{
+var awayPlaces = table[string]{
 	{"广东东莞", 12}, {"广东深圳", 10}, {"广东广州", 6}, {"广东佛山", 5}, {"广东中山", 3},
 	{"浙江义乌", 7}, {"浙江宁波", 4}, {"浙江杭州", 3}, {"福建晋江", 6}, {"福建厦门", 3},
 	{"上海", 5}, {"江苏苏州", 6}, {"江苏昆山", 3}, {"昆明", 14}, {"云南玉溪", 2}, {"四川成都", 2},
