@@ -166,7 +166,7 @@ func decode(r *http.Request, dst any) error {
 	dec.DisallowUnknownFields()
 	err := dec.Decode(dst)
 	if err == nil {
-		if dec.More() {
+		if _, err := dec.Token(); err != io.EOF {
 			return errs.New(errs.BadRequest, "请求体只能包含一个 JSON 对象")
 		}
 		return nil
@@ -180,8 +180,16 @@ func decode(r *http.Request, dst any) error {
 	case errors.As(err, &syn), errors.Is(err, io.ErrUnexpectedEOF):
 		return errs.New(errs.BadRequest, "请求体不是有效的 JSON")
 	case errors.As(err, &typ):
-		return &errs.Error{Code: errs.BadRequest, Message: fmt.Sprintf("字段 %s 的类型不对，应为%s", typ.Field, jsonKind(typ.Type.Kind().String())),
-			Fields: map[string]string{typ.Field: "类型不对，应为" + jsonKind(typ.Type.Kind().String())}}
+		field := typ.Field
+		if i := strings.LastIndexByte(field, '.'); i >= 0 {
+			field = field[i+1:] // embedded structs: Input.name → name
+		}
+		if field == "" {
+			return errs.New(errs.BadRequest, "请求体应为 JSON 对象")
+		}
+		want := jsonKind(typ.Type.Kind().String())
+		return &errs.Error{Code: errs.BadRequest, Message: fmt.Sprintf("字段 %s 的类型不对，应为%s", field, want),
+			Fields: map[string]string{field: "类型不对，应为" + want}}
 	case errors.As(err, &tooBig):
 		return errs.New(errs.BadRequest, "请求体超过 1 MiB")
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
@@ -195,7 +203,9 @@ func jsonKind(k string) string {
 	switch k {
 	case "string":
 		return "字符串"
-	case "int", "int64", "int32", "float64":
+	case "int", "int64", "int32":
+		return "整数"
+	case "float64":
 		return "数字"
 	case "bool":
 		return "true 或 false"

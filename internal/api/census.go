@@ -309,6 +309,9 @@ func (api *API) archiveChild(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(r, &b); err != nil {
 		return err
 	}
+	if b.Version < 1 {
+		return errs.FieldErrors{"version": "必须提供读取时的版本号 version"}.Err()
+	}
 	c, err := api.app.Children.Archive(r.Context(), v, r.PathValue("id"), b.Version, b.Reason)
 	if err != nil {
 		return err
@@ -325,6 +328,9 @@ func (api *API) restoreChild(w http.ResponseWriter, r *http.Request) error {
 	var b archiveBody
 	if err := decode(r, &b); err != nil {
 		return err
+	}
+	if b.Version < 1 {
+		return errs.FieldErrors{"version": "必须提供读取时的版本号 version"}.Err()
 	}
 	c, err := api.app.Children.Restore(r.Context(), v, r.PathValue("id"), b.Version)
 	if err != nil {
@@ -452,6 +458,9 @@ func (api *API) archiveElder(w http.ResponseWriter, r *http.Request) error {
 	var b archiveBody
 	if err := decode(r, &b); err != nil {
 		return err
+	}
+	if b.Version < 1 {
+		return errs.FieldErrors{"version": "必须提供读取时的版本号 version"}.Err()
 	}
 	e, err := api.app.Elders.Archive(r.Context(), v, r.PathValue("id"), b.Version, b.Reason)
 	if err != nil {

@@ -196,9 +196,13 @@ func ChangeReason(old, new Classification, first bool) string {
 		return "认定为农村留守儿童：" + ReasonLabel(new.Reason)
 	case !new.LeftBehind && old.LeftBehind:
 		return "不再属于农村留守儿童：" + ReasonLabel(new.Reason)
+	case new.LeftBehind && new.Reason != old.Reason:
+		return "留守原因变化：" + ReasonLabel(new.Reason)
 	}
-	return "类别变化：" + labels(new.Categories)
+	return reasonCategories + labels(new.Categories)
 }
+
+const reasonCategories = "类别变化："
 
 func labels(cs []string) string {
 	out := ""

@@ -225,7 +225,8 @@ func (f *Filter) where(v access.Viewer) (string, []any, error) {
 				conds, args = append(conds, "c.id_tail LIKE ?"), append(args, "%"+q)
 			}
 		} else {
-			conds, args = append(conds, "c.name LIKE ? ESCAPE '\\'"), append(args, "%"+escapeLike(q)+"%")
+			cond, arg := storage.Contains("c.name", q)
+			conds, args = append(conds, cond), append(args, arg)
 		}
 	}
 	switch f.Status {
@@ -250,10 +251,6 @@ func isIDTail(q string) bool {
 		}
 	}
 	return true
-}
-
-func escapeLike(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
 
 func (f *Filter) orderBy() (string, error) {
@@ -419,7 +416,7 @@ func (s *Store) Create(ctx context.Context, v access.Viewer, in Input) (Child, e
 		return s.insert(ctx, tx, id, val)
 	})
 	if err != nil {
-		return Child{}, s.duplicate(ctx, err, val.idNumber)
+		return Child{}, s.duplicate(ctx, v, err, val.idNumber)
 	}
 	return s.Get(ctx, v, id)
 }
@@ -483,7 +480,16 @@ func nullGrade(in Input) any {
 
 // duplicate turns a unique violation on the ID hash into a conflict error
 // naming the region of the record already registered.
-func (s *Store) duplicate(ctx context.Context, err error, idNumber string) error {
+// visiblePlace is where a record outside the viewer's scope may be said to
+// be: its county, enough to contact the right office, not the village.
+func visiblePlace(v access.Viewer, village string) string {
+	if v.InRegion(village) || len(village) != 12 {
+		return village
+	}
+	return village[:6] + "000000"
+}
+
+func (s *Store) duplicate(ctx context.Context, v access.Viewer, err error, idNumber string) error {
 	if !storage.IsUnique(err, "id_hash") {
 		return err
 	}
@@ -493,7 +499,7 @@ func (s *Store) duplicate(ctx context.Context, err error, idNumber string) error
 	if e := s.db.Reader().QueryRowContext(ctx, `SELECT village_code, archived_at FROM children WHERE id_hash = ?`, hash).Scan(&village, &archived); e != nil {
 		return &errs.Error{Code: errs.Conflict, Message: "该身份证号码已登记", Fields: map[string]string{"id_number": "该身份证号码已登记"}, Err: err}
 	}
-	where, _ := s.regions.PathString(ctx, village)
+	where, _ := s.regions.PathString(ctx, visiblePlace(v, village))
 	msg := "该身份证号码已在" + where + "登记"
 	if archived.Valid {
 		msg += "（记录已归档）"
@@ -584,7 +590,7 @@ func (s *Store) update(ctx context.Context, v access.Viewer, id string, version 
 		return nil
 	})
 	if err != nil {
-		return Child{}, s.duplicate(ctx, err, val.idNumber)
+		return Child{}, s.duplicate(ctx, v, err, val.idNumber)
 	}
 	return s.Get(ctx, v, id)
 }
@@ -679,7 +685,15 @@ func (s *Store) History(ctx context.Context, v access.Viewer, id string) ([]Hist
 		}
 		h.Before, h.After = person.SplitSet(before), person.SplitSet(after)
 		if !v.May.Difficulty {
+			// Hide difficulty: drop it from the sets, drop entries that only
+			// changed it, and word category changes without it.
 			h.Before, h.After = dropDifficulty(h.Before), dropDifficulty(h.After)
+			if h.Source != "create" && person.JoinSet(h.Before) == person.JoinSet(h.After) && strings.HasPrefix(h.Reason, reasonCategories) {
+				continue
+			}
+			if strings.HasPrefix(h.Reason, reasonCategories) {
+				h.Reason = reasonCategories + labels(h.After)
+			}
 		}
 		out = append(out, h)
 	}

@@ -3,6 +3,7 @@ package demo
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"time"
 
@@ -347,8 +348,8 @@ func (g *gen) newFamily(t *township, village regions.Region) *family {
 	return f
 }
 
-// guardianRelations are the relatives who look after children whose
-// parents are not at home.
+// grandparents and relatives are who look after children whose parents
+// are not at home, weighted.
 var (
 	grandparents = table[string]{{"祖母", 40}, {"祖父", 25}, {"外祖母", 20}, {"外祖父", 15}}
 	relatives    = table[string]{{"叔叔", 3}, {"伯父", 2}, {"姑姑", 3}, {"舅舅", 2}, {"姨妈", 2}}
@@ -441,7 +442,7 @@ func (g *gen) kids(p *plan, t *township, f *family) int {
 		sex := g.sex()
 		birth := g.birth(age)
 		nm := name(g.r, f.style, f.surname, sex, genChild)
-		for tries := 0; tries < 10 && contains(names, nm); tries++ {
+		for tries := 0; tries < 10 && slices.Contains(names, nm); tries++ {
 			nm = name(g.r, f.style, f.surname, sex, genChild)
 		}
 		names = append(names, nm)
@@ -495,15 +496,6 @@ func (g *gen) kids(p *plan, t *township, f *family) int {
 		age -= 2 + g.r.IntN(5)
 	}
 	return made
-}
-
-func contains(xs []string, x string) bool {
-	for _, y := range xs {
-		if y == x {
-			return true
-		}
-	}
-	return false
 }
 
 // elderOf turns a family's grandparent guardian who is 60 or older and has

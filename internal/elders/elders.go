@@ -300,7 +300,8 @@ func (s *Store) List(ctx context.Context, v access.Viewer, f Filter) (Page, erro
 		if len(q) <= 4 && strings.Trim(strings.ToUpper(q), "0123456789X") == "" {
 			conds, args = append(conds, "e.id_tail LIKE ?"), append(args, "%"+strings.ToUpper(q))
 		} else {
-			conds, args = append(conds, "e.name LIKE ?"), append(args, "%"+q+"%")
+			cond, arg := storage.Contains("e.name", q)
+			conds, args = append(conds, cond), append(args, arg)
 		}
 	}
 	switch f.Status {
@@ -333,7 +334,13 @@ func (s *Store) List(ctx context.Context, v access.Viewer, f Filter) (Page, erro
 		}
 		p.Elders = append(p.Elders, e)
 	}
-	return p, errs.Wrap(rows.Err(), "list elders")
+	if err := rows.Err(); err != nil {
+		return Page{}, errs.Wrap(err, "list elders")
+	}
+	if len(p.Elders) == 0 && f.Offset > 0 {
+		err = s.db.Reader().QueryRowContext(ctx, `SELECT COUNT(*) FROM elders e WHERE `+strings.Join(conds, " AND "), args...).Scan(&p.Total)
+	}
+	return p, errs.Wrap(err, "list elders")
 }
 
 type scanPlus struct {
@@ -372,7 +379,7 @@ func (s *Store) Create(ctx context.Context, v access.Viewer, in Input) (Elder, e
 		return err
 	})
 	if err != nil {
-		return Elder{}, s.duplicate(ctx, err, val.idNumber)
+		return Elder{}, s.duplicate(ctx, v, err, val.idNumber)
 	}
 	return s.Get(ctx, v, id)
 }
@@ -420,7 +427,7 @@ func (s *Store) Update(ctx context.Context, v access.Viewer, id string, version 
 		return nil
 	})
 	if err != nil {
-		return Elder{}, s.duplicate(ctx, err, val.idNumber)
+		return Elder{}, s.duplicate(ctx, v, err, val.idNumber)
 	}
 	return s.Get(ctx, v, id)
 }
@@ -459,13 +466,16 @@ func (s *Store) Archive(ctx context.Context, v access.Viewer, id string, version
 	return s.Get(ctx, v, id)
 }
 
-func (s *Store) duplicate(ctx context.Context, err error, idNumber string) error {
+func (s *Store) duplicate(ctx context.Context, v access.Viewer, err error, idNumber string) error {
 	if !storage.IsUnique(err, "id_hash") {
 		return err
 	}
 	var village string
 	if e := s.db.Reader().QueryRowContext(ctx, `SELECT village_code FROM elders WHERE id_hash = ?`, s.vault.Hash("elder", idNumber)).Scan(&village); e != nil {
 		return &errs.Error{Code: errs.Conflict, Message: "该身份证号码已登记", Fields: map[string]string{"id_number": "该身份证号码已登记"}, Err: err}
+	}
+	if !v.InRegion(village) {
+		village = village[:6] + "000000" // the county, not the village
 	}
 	where, _ := s.regions.PathString(ctx, village)
 	msg := "该身份证号码已在" + where + "登记"

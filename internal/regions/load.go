@@ -46,16 +46,6 @@ func (s Set) has(code12 string, l Level) bool {
 	return false
 }
 
-// batchRows is how many rows one INSERT statement carries, by engine
-// (measured: larger batches stop paying off around these sizes; PostgreSQL
-// allows 65,535 parameters a statement, SQLite 32,766).
-func batchRows(d storage.Dialect) int {
-	if d == storage.Postgres {
-		return 2000
-	}
-	return 500
-}
-
 // Load puts the embedded tree, or the part of it that set names, into the
 // regions table in one write transaction: all of it or, on error, none.
 // Nodes already present are left as they are, so loading again, or loading
@@ -100,36 +90,13 @@ func LoadFile(ctx context.Context, db *storage.DB, path string) (n int, err erro
 	return load(ctx, db, r, All)
 }
 
-// load inserts the nodes of r that set holds, a batch of rows per
-// statement, in one transaction. (COPY would be about twice as fast on
+// load inserts the nodes of r that set holds in one transaction, with
+// storage's multi-row inserter. (COPY would be about twice as fast on
 // PostgreSQL, but needs the driver connection of the transaction, which
 // storage.Tx does not give out.)
 func load(ctx context.Context, db *storage.DB, r io.Reader, set Set) (n int, err error) {
 	err = db.Write(ctx, func(tx *storage.Tx) error {
-		n = 0
-		batch := batchRows(db.Dialect())
-		full := buildInsertSQL(batch)
-		args := make([]any, 0, 4*batch)
-		flush := func() error {
-			if len(args) == 0 {
-				return nil
-			}
-			q := full
-			if len(args) < 4*batch {
-				q = buildInsertSQL(len(args) / 4)
-			}
-			res, err := tx.ExecContext(ctx, q, args...)
-			if err != nil {
-				return errs.Wrap(err, "regions: insert")
-			}
-			k, err := res.RowsAffected()
-			if err != nil {
-				return errs.Wrap(err, "regions: insert")
-			}
-			n += int(k)
-			args = args[:0]
-			return nil
-		}
+		in := storage.NewInserter(tx, "regions", []string{"code", "name", "level", "parent_code"}, "ON CONFLICT (code) DO NOTHING")
 		err := scan(r, func(code12, name string) error {
 			l := LevelOf(code12)
 			if !set.has(code12, l) {
@@ -139,37 +106,24 @@ func load(ctx context.Context, db *storage.DB, r io.Reader, set Set) (n int, err
 			if p := ParentOf(code12); p != Root {
 				parent = p
 			}
-			args = append(args, code12, name, int(l), parent)
-			if len(args) == 4*batch {
-				return flush()
+			if err := in.Add(ctx, code12, name, int(l), parent); err != nil {
+				return errs.Wrap(err, "regions: insert")
 			}
 			return nil
 		})
 		if err != nil {
 			return err
 		}
-		return flush()
+		if err := in.Flush(ctx); err != nil {
+			return errs.Wrap(err, "regions: insert")
+		}
+		n = int(in.Affected())
+		return nil
 	})
 	if err != nil {
 		return 0, err
 	}
 	return n, nil
-}
-
-// buildInsertSQL returns a multi-row insert of rows nodes that skips nodes
-// already present; both engines accept it.
-func buildInsertSQL(rows int) string {
-	var b strings.Builder
-	b.Grow(80 + rows*len("(?, ?, ?, ?), "))
-	b.WriteString("INSERT INTO regions (code, name, level, parent_code) VALUES ")
-	for i := range rows {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString("(?, ?, ?, ?)")
-	}
-	b.WriteString(" ON CONFLICT (code) DO NOTHING")
-	return b.String()
 }
 
 // scan reads "code<TAB>name" lines, checking each, and calls fn with the

@@ -106,7 +106,9 @@ func (s *Store) validate(ctx context.Context, q storage.Querier, v access.Viewer
 	in.Address = person.CheckText(fe, "address", "地址", in.Address, 200)
 	in.Phone = person.CheckPhone(fe, "phone", "联系电话", in.Phone)
 	code, err := regions.Normalize(in.RegionCode)
-	if err != nil {
+	if strings.TrimSpace(in.RegionCode) == "" {
+		fe.Add("region_code", "所在行政区划不能为空")
+	} else if err != nil {
 		fe.Add("region_code", errs.As(err).Message)
 	} else if _, err := s.regions.Get(ctx, code); err != nil || code == "" {
 		fe.Addf("region_code", "行政区划代码%s不存在", in.RegionCode)
@@ -238,9 +240,11 @@ type Page struct {
 
 // List returns schools in the viewer's scope (without their classes).
 func (s *Store) List(ctx context.Context, v access.Viewer, f Filter) (Page, error) {
-	if f.Limit <= 0 || f.Limit > 500 {
+	if f.Limit <= 0 {
 		f.Limit = 50
 	}
+	f.Limit = min(f.Limit, 500)
+	f.Offset = max(f.Offset, 0)
 	where, args := v.Where("s.region_code", "s.id", "")
 	conds := []string{where, "s.archived_at IS NULL"}
 	if f.Region != "" {
@@ -252,7 +256,8 @@ func (s *Store) List(ctx context.Context, v access.Viewer, f Filter) (Page, erro
 		conds, args = append(conds, "s.region_code >= ? AND s.region_code < ?"), append(args, lo, hi)
 	}
 	if q := strings.TrimSpace(f.Query); q != "" {
-		conds, args = append(conds, "s.name LIKE ?"), append(args, "%"+q+"%")
+		cond, arg := storage.Contains("s.name", q)
+		conds, args = append(conds, cond), append(args, arg)
 	}
 	rows, err := s.db.Reader().QueryContext(ctx, `SELECT s.id, s.version, s.name, s.kind, s.region_code, s.address, s.phone, COUNT(*) OVER ()
 		FROM schools s WHERE `+strings.Join(conds, " AND ")+` ORDER BY s.region_code, s.name, s.id LIMIT ? OFFSET ?`, append(args, f.Limit, f.Offset)...)
@@ -269,7 +274,13 @@ func (s *Store) List(ctx context.Context, v access.Viewer, f Filter) (Page, erro
 		sc.Classes = []Class{}
 		p.Schools = append(p.Schools, sc)
 	}
-	return p, errs.Wrap(rows.Err(), "list schools")
+	if err := rows.Err(); err != nil {
+		return Page{}, errs.Wrap(err, "list schools")
+	}
+	if len(p.Schools) == 0 && f.Offset > 0 {
+		err = s.db.Reader().QueryRowContext(ctx, `SELECT COUNT(*) FROM schools s WHERE `+strings.Join(conds, " AND "), args...).Scan(&p.Total)
+	}
+	return p, errs.Wrap(err, "list schools")
 }
 
 // AddClass adds a class to a school in the viewer's scope.

@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"strings"
 	"fmt"
 	"time"
 )
@@ -72,4 +73,10 @@ func (s Date) Scan(v any) error {
 	}
 	*s.T = t
 	return nil
+}
+
+// Contains returns a LIKE condition on col matching s anywhere, with s's
+// wildcards escaped, and its argument.
+func Contains(col, s string) (string, any) {
+	return col + ` LIKE ? ESCAPE '\'`, "%" + strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s) + "%"
 }

@@ -7,19 +7,18 @@ import (
 	"testing"
 )
 
-// knownBug skips the rest of a test while a bug in a handler or domain
-// package (which this package's tests may not fix) is still there; once it
-// is fixed the test checks the right behaviour.
-func knownBug(t *testing.T, present bool, where, what string) {
+// regression fails the test when a bug found while writing the API tests
+// (and since fixed) is back.
+func regression(t *testing.T, present bool, where, what string) {
 	t.Helper()
 	if present {
-		t.Skipf("KNOWN BUG in %s: %s", where, what)
+		t.Fatalf("regression in %s: %s", where, what)
 	}
 }
 
-// TestKnownBugs pins the right behaviour for bugs found while writing the
-// API tests. Each subtest is skipped while its bug is present.
-func TestKnownBugs(t *testing.T) {
+// TestRegressions pins the right behaviour for bugs found while writing the
+// API tests.
+func TestRegressions(t *testing.T) {
 	e := newEnv(t)
 	cin := childInput(wencang, 1, "张小明")
 	cid := id(t, e.expect(201, asSystem, "POST", "/api/v1/children", cin))
@@ -29,7 +28,7 @@ func TestKnownBugs(t *testing.T) {
 	t.Run("closing bracket after the body is accepted", func(t *testing.T) {
 		b, _ := json.Marshal(childInput(wencang, 3, "李小刚"))
 		r := e.on(t).do(asSystem, "POST", "/api/v1/children", raw(string(b)+"]"))
-		knownBug(t, r.Status == 201, "internal/api/api.go decode",
+		regression(t, r.Status == 201, "internal/api/api.go decode",
 			"dec.More() is false before ']' or '}', so `{…}]` passes as one JSON object (and is written)")
 		if r.Status != 400 {
 			t.Errorf("status %d, want 400", r.Status)
@@ -39,7 +38,7 @@ func TestKnownBugs(t *testing.T) {
 	t.Run("type errors in PUT bodies name the embedded struct", func(t *testing.T) {
 		r := e.on(t).expect(400, asSystem, "PUT", "/api/v1/children/"+cid, raw(`{"version": 1, "name": ["张"]}`))
 		f := r.Err(t).Error.Fields
-		knownBug(t, f["Input.name"] != "", "internal/api/api.go decode",
+		regression(t, f["Input.name"] != "", "internal/api/api.go decode",
 			"json.UnmarshalTypeError.Field is the Go path through the embedded Input (Input.name), not the JSON field name")
 		if f["name"] == "" {
 			t.Errorf("fields should name name: %s", r.Body)
@@ -50,7 +49,7 @@ func TestKnownBugs(t *testing.T) {
 		r := e.on(t).expect(400, asSystem, "POST", "/api/v1/children", raw(`[]`))
 		er := r.Err(t).Error
 		_, empty := er.Fields[""]
-		knownBug(t, empty, "internal/api/api.go decode",
+		regression(t, empty, "internal/api/api.go decode",
 			`a top-level type mismatch has Field "": message "字段  的类型不对" and fields {"": …}`)
 		if strings.Contains(er.Message, "字段  ") {
 			t.Errorf("message %q", er.Message)
@@ -73,7 +72,7 @@ func TestKnownBugs(t *testing.T) {
 		for _, it := range h.Items {
 			leak = leak || strings.Contains(it.Reason, "困境") || slices.Equal(it.Before, it.After)
 		}
-		knownBug(t, leak, "internal/children/store.go History",
+		regression(t, leak, "internal/children/store.go History",
 			"difficulty is dropped from before/after but not from reason (\"类别变化：…困境儿童\"), and the entry whose only change was difficulty is still listed")
 		if len(h.Items) != 1 {
 			t.Errorf("want only the registration: %+v", h.Items)
@@ -84,7 +83,7 @@ func TestKnownBugs(t *testing.T) {
 		t.Run(list+" total past the last page", func(t *testing.T) {
 			r := e.on(t).expect(200, asSystem, "GET", list+"?offset=10", nil)
 			n := total(t, r)
-			knownBug(t, n == 0, "internal/schools/schools.go and internal/elders/elders.go List",
+			regression(t, n == 0, "internal/schools/schools.go and internal/elders/elders.go List",
 				"total comes from COUNT(*) OVER () on the rows of the page, so a page past the end says total 0 (children.List counts again)")
 			if n != 1 {
 				t.Errorf("total %d, want 1", n)
@@ -93,7 +92,7 @@ func TestKnownBugs(t *testing.T) {
 		t.Run(list+" name search with %", func(t *testing.T) {
 			r := e.on(t).expect(200, asSystem, "GET", list+"?q=%25", nil)
 			n := total(t, r)
-			knownBug(t, n != 0, "internal/schools/schools.go and internal/elders/elders.go List",
+			regression(t, n != 0, "internal/schools/schools.go and internal/elders/elders.go List",
 				"q goes into LIKE unescaped, so % and _ are wildcards (children.List escapes them)")
 		})
 	}
@@ -101,7 +100,7 @@ func TestKnownBugs(t *testing.T) {
 	t.Run("schools limit above 500", func(t *testing.T) {
 		r := e.on(t).expect(200, asSystem, "GET", "/api/v1/schools?limit=600", nil)
 		lim := r.JSON(t)["limit"]
-		knownBug(t, lim == float64(50), "internal/schools/schools.go List",
+		regression(t, lim == float64(50), "internal/schools/schools.go List",
 			"a limit over 500 falls back to 50, where children and elders cap it at 500")
 		if lim != float64(500) {
 			t.Errorf("limit %v, want 500", lim)
@@ -115,7 +114,7 @@ func TestKnownBugs(t *testing.T) {
 	} {
 		t.Run(name+" without version", func(t *testing.T) {
 			r := e.on(t).do(asSystem, "POST", path, map[string]any{"reason": "迁出"})
-			knownBug(t, r.Status == 409, "internal/api/census.go archiveChild/restoreChild/archiveElder",
+			regression(t, r.Status == 409, "internal/api/census.go archiveChild/restoreChild/archiveElder",
 				"a missing version (0) is reported as 409 \"已被他人修改\"; updates check version < 1 and answer 422 on fields.version")
 			if r.Status != 422 || r.Err(t).Error.Fields["version"] == "" {
 				t.Errorf("status %d, want 422 on version: %s", r.Status, r.Body)
