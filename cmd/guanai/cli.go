@@ -336,4 +336,3 @@ func nextRun(now time.Time, hhmm string) time.Time {
 	}
 	return next
 }
-

@@ -1,8 +1,8 @@
 package storage
 
 import (
-	"strings"
 	"fmt"
+	"strings"
 	"time"
 )
 
