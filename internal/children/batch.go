@@ -66,8 +66,9 @@ func (s *Store) CreateMany(ctx context.Context, v access.Viewer, ins []Input) ([
 		if val.idNumber != "" {
 			if j, dup := seen[val.idNumber]; dup {
 				fes[i].Addf("id_number", "与第%d条的身份证号码重复", j+1)
+			} else {
+				seen[val.idNumber] = i
 			}
-			seen[val.idNumber] = i
 		}
 	}
 	ids := make([]string, len(ins))

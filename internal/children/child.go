@@ -167,6 +167,7 @@ type valid struct {
 // It does not check things that need the database (village, school).
 func validate(in Input, now time.Time) (valid, error) {
 	fe := errs.FieldErrors{}
+	today := person.Today(now)
 	v := valid{}
 	in.Name = person.CheckName(fe, "name", "姓名", in.Name)
 	sex := person.NormalizeSex(in.Sex)
@@ -180,9 +181,9 @@ func validate(in Input, now time.Time) (valid, error) {
 		fe.Add("birth_date", "出生日期不能为空")
 	case !ok:
 		fe.Addf("birth_date", "出生日期“%s”无效，应写成2015-03-08", in.BirthDate)
-	case birth.After(now):
+	case birth.After(today):
 		fe.Add("birth_date", "出生日期不能晚于今天")
-	case person.Age(birth, now) >= 18:
+	case person.Age(birth, today) >= 18:
 		fe.Add("birth_date", "登记对象应为未满18周岁的儿童")
 	}
 	v.birth = birth
@@ -247,7 +248,7 @@ func validate(in Input, now time.Time) (valid, error) {
 		switch {
 		case !ok:
 			fe.Addf("guardian_entrusted_on", "委托监护协议日期“%s”无效", s)
-		case d.After(now):
+		case d.After(today):
 			fe.Add("guardian_entrusted_on", "委托监护协议日期不能晚于今天")
 		}
 		v.entrustedOn = d

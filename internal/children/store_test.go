@@ -396,3 +396,20 @@ func TestCreateManyAllOrNothing(t *testing.T) {
 		t.Fatalf("good batch: %v", err)
 	}
 }
+
+// Dates are China's calendar dates: at 04:00 in Beijing (20:00 UTC the day
+// before) a baby born today can be registered.
+func TestTodayIsChinaDate(t *testing.T) {
+	clock := &apptest.Clock{T: time.Date(2026, 6, 14, 20, 0, 0, 0, time.UTC)}
+	a := apptest.NewAt(t, clock.Now)
+	in := input("2026-06-15", 5)
+	in.GuardianEntrustedOn = "2026-06-15"
+	if _, err := a.Children.Create(ctx, access.System(), in); err != nil {
+		t.Fatalf("born today in China: %v", err)
+	}
+	in = input("2026-06-16", 6)
+	_, err := a.Children.Create(ctx, access.System(), in)
+	if !strings.Contains(errs.As(err).Fields["birth_date"], "晚于今天") {
+		t.Fatalf("tomorrow accepted: %v", err)
+	}
+}

@@ -130,9 +130,9 @@ func validate(in Input, now time.Time) (valid, errs.FieldErrors) {
 		fe.Add("birth_date", "出生日期不能为空")
 	case !ok:
 		fe.Addf("birth_date", "出生日期“%s”无效，应写成1950-03-08", in.BirthDate)
-	case birth.After(now):
+	case birth.After(person.Today(now)):
 		fe.Add("birth_date", "出生日期不能晚于今天")
-	case person.Age(birth, now) < 60:
+	case person.Age(birth, person.Today(now)) < 60:
 		fe.Add("birth_date", "留守老人应年满60周岁")
 	}
 	v.birth = birth
@@ -365,18 +365,7 @@ func (s *Store) Create(ctx context.Context, v access.Viewer, in Input) (Elder, e
 		if err := fe.Err(); err != nil {
 			return err
 		}
-		sealed, err := person.Seal(s.vault, "elder", val.idNumber)
-		if err != nil {
-			return err
-		}
-		in := val.in
-		_, err = tx.ExecContext(ctx, `INSERT INTO elders (id, version, id_cipher, id_hash, id_mask, id_tail, name, sex, birth_date, village_code, living,
-			children_away, contact_name, contact_relation, contact_phone, health_flags, notes, created_at, updated_at)
-			VALUES (?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			id, sealed.Cipher, sealed.Hash, sealed.Mask, sealed.Tail, in.Name, in.Sex, storage.DateArg(val.birth), in.VillageCode, in.Living,
-			in.ChildrenAway, in.ContactName, in.ContactRelation, in.ContactPhone, person.JoinSet(in.HealthFlags), in.Notes,
-			storage.TimeArg(tx.Now), storage.TimeArg(tx.Now))
-		return err
+		return s.insert(ctx, tx, id, val)
 	})
 	if err != nil {
 		return Elder{}, s.duplicate(ctx, v, err, val.idNumber)

@@ -108,7 +108,7 @@ func significant(code12 string) int {
 // non-zero digit group: 530524000000 is a county, 530524107202 a village.
 // It returns 0 for Root and for anything that is not 12 digits.
 func LevelOf(code12 string) Level {
-	if len(code12) != 12 {
+	if len(code12) != 12 || strings.Trim(code12, "0123456789") != "" {
 		return 0
 	}
 	switch significant(code12) {
@@ -148,16 +148,17 @@ func ParentOf(code12 string) string {
 // Range returns the subtree under a 12-digit code (the node itself and all
 // its descendants) as the half-open range lo ≤ code < hi: for 530524000000
 // it is 530524000000 to 530525000000, for a village just the village. Root
-// gives a range holding every code. Query a subtree with
-// "code >= ? AND code < ?", never recursively.
+// gives a range holding every code. Anything else (a short or malformed
+// code: Normalize first) gives an empty range, never a wider one. Query a
+// subtree with "code >= ? AND code < ?", never recursively.
 func Range(code12 string) (lo, hi string) {
-	n := 0
-	if len(code12) == 12 {
-		n = significant(code12)
-	}
-	if n == 0 {
+	if code12 == Root {
 		return "000000000000", rootHi
 	}
+	if LevelOf(code12) == 0 {
+		return code12, code12
+	}
+	n := significant(code12)
 	return code12, increment(code12[:n]) + strings.Repeat("0", 12-n)
 }
 

@@ -72,6 +72,7 @@ func TestLevelOfParentOf(t *testing.T) {
 		{"000000000000", 0, ""},
 		{"5305", 0, ""},
 		{"53052410720", 0, ""},
+		{"53052410720x", 0, ""},
 	} {
 		if got := regions.LevelOf(c.code); got != c.level {
 			t.Errorf("LevelOf(%q) = %d, want %d", c.code, got, c.level)
@@ -105,6 +106,11 @@ func TestRange(t *testing.T) {
 		lo, hi := regions.Range(c.code)
 		if lo != c.lo || hi != c.hi {
 			t.Errorf("Range(%s) = %s..%s, want %s..%s", c.code, lo, hi, c.lo, c.hi)
+		}
+	}
+	for _, bad := range []string{"5305", "000000000000", "53052410720x"} {
+		if lo, hi := regions.Range(bad); lo < hi {
+			t.Errorf("Range(%q) = %q..%q, want an empty range", bad, lo, hi)
 		}
 	}
 	lo, hi := regions.Range(regions.Root)
