@@ -11,8 +11,14 @@ import (
 type Viewer struct {
 	// UserID identifies the user in records and audit; "" for the system.
 	UserID string
+	// Username is the login name, recorded in the audit log.
+	Username string
 	// Name is shown in histories.
 	Name string
+	// IP is the client address of the request, recorded in the audit log.
+	IP string
+	// Roles are the user's roles (see package accounts).
+	Roles []string
 	// Region is the root of the viewer's subtree as a 12-digit code; ""
 	// means all of China.
 	Region string

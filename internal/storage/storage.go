@@ -279,3 +279,15 @@ func mapErr(err error) error {
 // MapErr turns engine errors (e.g. from Rows.Err or Row.Scan) into storage
 // errors such as *ConstraintError.
 func MapErr(err error) error { return mapErr(err) }
+
+// Serialize makes concurrent transactions that call it with the same key
+// run their remaining statements one after another (PostgreSQL: a
+// transaction-scoped advisory lock). SQLite needs nothing: it has one
+// writer at a time.
+func (tx *Tx) Serialize(ctx context.Context, key int64) error {
+	if tx.d != Postgres {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(?)`, key)
+	return err
+}
