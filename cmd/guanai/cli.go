@@ -16,12 +16,16 @@ import (
 	"time"
 
 	"guanai/internal/access"
+	"guanai/internal/accounts"
 	"guanai/internal/api"
 	"guanai/internal/app"
+	"guanai/internal/audit"
+	"guanai/internal/authn"
 	"guanai/internal/demo"
 	"guanai/internal/errs"
 	"guanai/internal/person"
 	"guanai/internal/regions"
+	"guanai/internal/schools"
 	"guanai/internal/web"
 )
 
@@ -59,6 +63,8 @@ func init() {
 		{"migrate", "migrate [--db URL]", "建立或升级数据库结构，并载入行政区划", (*Main).migrate},
 		{"demo", "demo [--db URL]", "载入演示数据（大田坝镇试点及云南各地的儿童、老人和学校）", (*Main).demo},
 		{"regions", "regions children|path|counts CODE | regions load FILE", "查询行政区划：下级、到省的路径、各级数量；或载入区划文件", (*Main).regions},
+		{"user", "user add --username U --password P --role ROLE --region CODE [--school ID]", "创建用户（首次登录须修改密码）", (*Main).user},
+		{"audit", "audit verify | audit purge", "校验审计日志哈希链；清理超过184天的记录", (*Main).audit},
 		{"reclassify", "reclassify [--date YYYY-MM-DD] [--db URL]", "按日期重新认定儿童类别（每日任务也会自动运行）", (*Main).reclassify},
 		{"version", "version", "显示版本", (*Main).version},
 		{"help", "help", "显示本帮助", (*Main).help},
@@ -242,12 +248,6 @@ func (m *Main) regions(ctx context.Context, args []string) error {
 	return nil
 }
 
-// openViewer is who API callers are until accounts exist: the whole tree,
-// allowed to keep the census, but shown no sensitive field.
-func openViewer(*http.Request) (access.Viewer, error) {
-	return access.Viewer{Name: "接口", CanWrite: true}, nil
-}
-
 func (m *Main) serve(ctx context.Context, args []string) error {
 	fs := m.flags("serve")
 	fs.StringVar(&m.Config.Addr, "addr", m.Config.Addr, "监听地址")
@@ -264,11 +264,20 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 		if _, err := demo.Load(ctx, a, m.Stdout); err != nil {
 			return err
 		}
+		if err := m.demoUsers(ctx, a); err != nil {
+			return err
+		}
+	}
+	if user, pw, err := a.Accounts.Bootstrap(ctx); err != nil {
+		return err
+	} else if pw != "" {
+		fmt.Fprintf(m.Stdout, "已创建管理员账号 %s，一次性密码：%s（首次登录须修改密码并绑定动态验证码）\n", user, pw)
 	}
 	log := slog.New(slog.NewTextHandler(m.Stderr, nil))
+	auth := &authn.Authenticator{Accounts: a.Accounts, TrustProxy: m.Config.TrustProxy}
 	mux := http.NewServeMux()
-	mux.Handle("/api/", api.New(a, openViewer, log))
-	mux.Handle("/", web.New(a, log))
+	mux.Handle("/api/", api.New(a, auth.Identify, log))
+	mux.Handle("/", web.New(a, auth, log))
 	ln, err := net.Listen("tcp", m.Config.Addr)
 	if err != nil {
 		return fmt.Errorf("无法监听 %s：%w", m.Config.Addr, err)
@@ -335,4 +344,162 @@ func nextRun(now time.Time, hhmm string) time.Time {
 		next = next.AddDate(0, 0, 1)
 	}
 	return next
+}
+
+// demoUser is one of the demonstration accounts README lists.
+type demoUser struct {
+	username, name, role, region string
+	school                       string // school name (principal, teacher)
+}
+
+// demoUsers are accounts for every role at several levels. Their password
+// is DemoPassword; the administrative roles must enrol a second factor at
+// first login.
+var demoUsers = []demoUser{
+	{"yn.leader", "云南省留守儿童工作负责人", "leader", "530000000000", ""},
+	{"bs.leader", "保山市分管领导", "leader", "530500000000", ""},
+	{"cn.leader", "昌宁县委书记", "leader", "530524000000", ""},
+	{"dtb.leader", "大田坝镇党委书记", "leader", "530524107000", ""},
+	{"wc.leader", "文沧村党总支书记", "leader", "530524107202", ""},
+	{"cn.officer", "昌宁县儿童督导员", "officer", "530524000000", ""},
+	{"dtb.officer", "大田坝镇儿童督导员", "officer", "530524107000", ""},
+	{"wc.officer", "文沧村儿童主任", "officer", "530524107202", ""},
+	{"dtb.principal", "大田坝镇中心小学校长", "principal", "530524107000", "大田坝镇中心小学"},
+	{"dtb.teacher", "大田坝镇中心小学班主任", "teacher", "530524107000", "大田坝镇中心小学"},
+	{"cn.socialworker", "昌宁县社工", "social_worker", "530524000000", ""},
+	{"dtb.mentor", "大田坝镇结对干部", "mentor", "530524107000", ""},
+	{"cn.counsellor", "昌宁县心理咨询师", "counsellor", "530524000000", ""},
+	{"yn.sysadmin", "省级系统管理员", "sysadmin", "530000000000", ""},
+	{"yn.secadmin", "省级安全管理员", "secadmin", "530000000000", ""},
+	{"yn.auditor", "省级审计员", "auditor", "530000000000", ""},
+}
+
+// DemoPassword is the password of every demonstration account.
+const DemoPassword = "Care@Yunnan26"
+
+func (m *Main) demoUsers(ctx context.Context, a *app.App) error {
+	created := 0
+	for _, d := range demoUsers {
+		in := accounts.Input{Username: d.username, Name: d.name, RegionCode: d.region, Roles: []string{d.role}, Active: true, Password: DemoPassword}
+		if d.school != "" {
+			p, err := a.Schools.List(ctx, access.System(), schools.Filter{Region: d.region, Query: d.school, Limit: 1})
+			if err != nil || len(p.Schools) == 0 {
+				return fmt.Errorf("demo school %s: %v", d.school, err)
+			}
+			sc, err := a.Schools.Get(ctx, access.System(), p.Schools[0].ID)
+			if err != nil {
+				return err
+			}
+			in.SchoolID, in.OrgKind, in.OrgName = sc.ID, "school", sc.Name
+			if d.role == accounts.RoleTeacher && len(sc.Classes) > 0 {
+				in.ClassID = sc.Classes[min(len(sc.Classes)-1, 5)].ID
+			}
+		}
+		_, err := a.Accounts.CreateWithPassword(ctx, in, false)
+		if errs.CodeOf(err) == errs.Conflict {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("demo user %s: %w", d.username, describe(err))
+		}
+		created++
+	}
+	fmt.Fprintf(m.Stdout, "演示账号（密码均为 %s；系统管理员、安全管理员、审计员首次登录须绑定动态验证码）：\n", DemoPassword)
+	for _, d := range demoUsers {
+		fmt.Fprintf(m.Stdout, "  %-16s %s（%s）\n", d.username, d.name, accounts.RoleLabel(d.role))
+	}
+	return nil
+}
+
+func (m *Main) user(ctx context.Context, args []string) error {
+	if len(args) == 0 || args[0] != "add" {
+		return errors.New("用法：guanai user add --username U --password P --role ROLE[,ROLE] --region CODE [--school ID] [--class ID] [--name 姓名]")
+	}
+	fs := m.flags("user add")
+	var in accounts.Input
+	var roles string
+	fs.StringVar(&in.Username, "username", "", "用户名")
+	fs.StringVar(&in.Password, "password", "", "初始密码（首次登录须修改）")
+	fs.StringVar(&roles, "role", "", "角色，多个用逗号分隔："+strings.Join(accounts.Roles, ", "))
+	fs.StringVar(&in.RegionCode, "region", "", "管辖区域的行政区划代码")
+	fs.StringVar(&in.SchoolID, "school", "", "学校 ID（校长、教师）")
+	fs.StringVar(&in.ClassID, "class", "", "班级 ID（教师）")
+	fs.StringVar(&in.Name, "name", "", "姓名（默认同用户名）")
+	fs.StringVar(&in.Phone, "phone", "", "手机号")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	if in.Name == "" {
+		in.Name = in.Username
+	}
+	in.Roles = strings.Split(roles, ",")
+	if roles == "" {
+		in.Roles = nil
+	}
+	in.Active = true
+	a, err := m.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	u, err := a.Accounts.CreateWithPassword(ctx, in, true)
+	if err != nil {
+		return describe(err)
+	}
+	fmt.Fprintf(m.Stdout, "已创建用户 %s（%s），首次登录须修改密码\n", u.Username, strings.Join(u.Roles, ","))
+	return nil
+}
+
+// describe turns a validation error into one line per field.
+func describe(err error) error {
+	e := errs.As(err)
+	if len(e.Fields) == 0 {
+		return err
+	}
+	keys := make([]string, 0, len(e.Fields))
+	for k := range e.Fields {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	b.WriteString(e.Message)
+	for _, k := range keys {
+		fmt.Fprintf(&b, "\n  --%s：%s", strings.ReplaceAll(k, "_code", ""), e.Fields[k])
+	}
+	return errors.New(b.String())
+}
+
+func (m *Main) audit(ctx context.Context, args []string) error {
+	if len(args) == 0 || (args[0] != "verify" && args[0] != "purge") {
+		return errors.New("用法：guanai audit verify | guanai audit purge")
+	}
+	fs := m.flags("audit " + args[0])
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	a, err := m.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	if args[0] == "purge" {
+		n, err := audit.Purge(ctx, a.DB)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(m.Stdout, "已清理 %d 条超过184天的审计记录\n", n)
+		return nil
+	}
+	n, problems, err := audit.Verify(ctx, a.DB)
+	if err != nil {
+		return err
+	}
+	if len(problems) > 0 {
+		for _, p := range problems {
+			fmt.Fprintln(m.Stdout, p.Reason)
+		}
+		return fmt.Errorf("审计日志校验失败：%d 处问题（共检查 %d 条）", len(problems), n)
+	}
+	fmt.Fprintf(m.Stdout, "审计日志完整：共 %d 条，哈希链无断裂\n", n)
+	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/cookiejar"
 	"os"
 	"strings"
 	"testing"
@@ -48,9 +49,11 @@ func TestServeEndToEnd(t *testing.T) {
 		t.Fatal("serve did not start")
 	}
 	base := "http://" + m.Addr
+	jar, _ := cookiejar.New(nil)
+	client := &http.Client{Jar: jar}
 	get := func(path string) (int, string) {
 		t.Helper()
-		resp, err := http.Get(base + path)
+		resp, err := client.Get(base + path)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -60,6 +63,23 @@ func TestServeEndToEnd(t *testing.T) {
 	}
 	if code, body := get("/healthz"); code != 200 || body != "ok\n" {
 		t.Fatalf("healthz: %d %q", code, body)
+	}
+	if code, _ := get("/api/v1/children"); code != 401 {
+		t.Fatalf("children without login: %d", code)
+	}
+	login, _ := json.Marshal(map[string]string{"username": "cn.officer", "password": DemoPassword})
+	resp, err := client.Post(base+"/api/v1/session", "application/json", bytes.NewReader(login))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var me struct {
+		CSRFToken string `json:"csrf_token"`
+		Roles     []string
+	}
+	json.NewDecoder(resp.Body).Decode(&me)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || me.CSRFToken == "" {
+		t.Fatalf("login: %d %+v", resp.StatusCode, me)
 	}
 	code, body := get("/")
 	if code != 200 || !strings.Contains(body, "农村留守儿童") {
@@ -82,7 +102,15 @@ func TestServeEndToEnd(t *testing.T) {
 	child := map[string]any{"id_number": idcard.Generate("530524", birth, 499, "F"), "name": "段小芳", "sex": "F", "birth_date": "2016-04-01",
 		"ethnicity": "白族", "hukou": "rural", "village_code": "530524107202", "father_status": "away", "mother_status": "incapable"}
 	b, _ := json.Marshal(child)
-	resp, err := http.Post(base+"/api/v1/children", "application/json", bytes.NewReader(b))
+	req, _ := http.NewRequest("POST", base+"/api/v1/children", bytes.NewReader(b))
+	req.Header.Set("Content-Type", "application/json")
+	if r2, err := client.Do(req); err != nil || r2.StatusCode != 403 {
+		t.Fatalf("create without CSRF token: %v %d", err, r2.StatusCode)
+	}
+	req, _ = http.NewRequest("POST", base+"/api/v1/children", bytes.NewReader(b))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-CSRF-Token", me.CSRFToken)
+	resp, err = client.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

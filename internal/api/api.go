@@ -5,6 +5,7 @@
 package api
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -18,20 +19,35 @@ import (
 
 	"guanai/internal/access"
 	"guanai/internal/app"
+	"guanai/internal/authn"
 	"guanai/internal/errs"
 )
 
-// ViewerFunc says who is making a request; an error (errs.Unauthorized)
-// refuses it.
-type ViewerFunc func(r *http.Request) (access.Viewer, error)
+// IdentifyFunc says who is making a request; an error (errs.Unauthorized)
+// refuses it. In production it is authn.Authenticator.Identify.
+type IdentifyFunc func(r *http.Request) (authn.Identity, error)
 
 // API serves /api/v1.
 type API struct {
-	app    *app.App
-	viewer ViewerFunc
-	log    *slog.Logger
-	mux    *http.ServeMux
+	app      *app.App
+	identify IdentifyFunc
+	log      *slog.Logger
+	mux      *http.ServeMux
 }
+
+// Auth says who may call a route.
+type Auth int
+
+// Route access levels.
+const (
+	// Full: a logged-in user whose account is not restricted.
+	Full Auth = iota
+	// Public: anyone (the OpenAPI document, logging in).
+	Public
+	// Restricted: any logged-in user, even one who must first change the
+	// initial password or enrol a second factor.
+	Restricted
+)
 
 // Route is one entry of the route table.
 type Route struct {
@@ -39,41 +55,74 @@ type Route struct {
 	Path    string // ServeMux pattern path, e.g. /api/v1/children/{id}
 	Summary string
 	handler func(*API, http.ResponseWriter, *http.Request) error
+	Auth    Auth
 }
 
 // Routes is the API's route table: every route it serves, in one place.
 var Routes = []Route{
-	{"GET", "/api/v1/openapi.json", "OpenAPI 文档", (*API).openapi},
-	{"GET", "/api/v1/regions/{code}", "行政区划及其路径和下级数量", (*API).getRegion},
-	{"GET", "/api/v1/regions/{code}/children", "下级行政区划", (*API).regionChildren},
-	{"GET", "/api/v1/schools", "学校列表", (*API).listSchools},
-	{"POST", "/api/v1/schools", "登记学校", (*API).createSchool},
-	{"GET", "/api/v1/schools/{id}", "学校详情", (*API).getSchool},
-	{"PUT", "/api/v1/schools/{id}", "修改学校", (*API).updateSchool},
-	{"POST", "/api/v1/schools/{id}/classes", "添加班级", (*API).addClass},
-	{"GET", "/api/v1/children", "儿童列表", (*API).listChildren},
-	{"POST", "/api/v1/children", "登记儿童", (*API).createChild},
-	{"GET", "/api/v1/children/{id}", "儿童详情", (*API).getChild},
-	{"PUT", "/api/v1/children/{id}", "修改儿童信息", (*API).updateChild},
-	{"POST", "/api/v1/children/{id}/archive", "归档儿童记录", (*API).archiveChild},
-	{"POST", "/api/v1/children/{id}/restore", "恢复已归档的儿童记录", (*API).restoreChild},
-	{"GET", "/api/v1/children/{id}/history", "儿童类别变化历史", (*API).childHistory},
-	{"GET", "/api/v1/elders", "留守老人列表", (*API).listElders},
-	{"POST", "/api/v1/elders", "登记留守老人", (*API).createElder},
-	{"GET", "/api/v1/elders/{id}", "留守老人详情", (*API).getElder},
-	{"PUT", "/api/v1/elders/{id}", "修改留守老人信息", (*API).updateElder},
-	{"POST", "/api/v1/elders/{id}/archive", "归档留守老人记录", (*API).archiveElder},
+	{"GET", "/api/v1/openapi.json", "OpenAPI 文档", (*API).openapi, Public},
+	{"POST", "/api/v1/session", "登录", (*API).login, Public},
+	{"DELETE", "/api/v1/session", "退出登录", (*API).logout, Restricted},
+	{"GET", "/api/v1/me", "当前用户", (*API).me, Restricted},
+	{"PUT", "/api/v1/me/password", "修改密码", (*API).changePassword, Restricted},
+	{"POST", "/api/v1/me/totp", "生成动态验证码绑定二维码", (*API).beginTOTP, Restricted},
+	{"POST", "/api/v1/me/totp/confirm", "确认绑定动态验证码", (*API).confirmTOTP, Restricted},
+	{"GET", "/api/v1/me/tokens", "我的访问令牌", (*API).listTokens, Full},
+	{"POST", "/api/v1/me/tokens", "创建访问令牌", (*API).createToken, Full},
+	{"DELETE", "/api/v1/me/tokens/{id}", "撤销访问令牌", (*API).revokeToken, Full},
+	{"GET", "/api/v1/users", "用户列表", (*API).listUsers, Full},
+	{"POST", "/api/v1/users", "创建用户", (*API).createUser, Full},
+	{"GET", "/api/v1/users/{id}", "用户详情", (*API).getUser, Full},
+	{"PUT", "/api/v1/users/{id}", "修改用户", (*API).updateUser, Full},
+	{"POST", "/api/v1/users/{id}/unlock", "解锁用户", (*API).unlockUser, Full},
+	{"POST", "/api/v1/users/{id}/reset-totp", "重置用户的动态验证码", (*API).resetTOTP, Full},
+	{"GET", "/api/v1/audit", "审计日志查询", (*API).searchAudit, Full},
+	{"GET", "/api/v1/regions/{code}", "行政区划及其路径和下级数量", (*API).getRegion, Full},
+	{"GET", "/api/v1/regions/{code}/children", "下级行政区划", (*API).regionChildren, Full},
+	{"GET", "/api/v1/schools", "学校列表", (*API).listSchools, Full},
+	{"POST", "/api/v1/schools", "登记学校", (*API).createSchool, Full},
+	{"GET", "/api/v1/schools/{id}", "学校详情", (*API).getSchool, Full},
+	{"PUT", "/api/v1/schools/{id}", "修改学校", (*API).updateSchool, Full},
+	{"POST", "/api/v1/schools/{id}/classes", "添加班级", (*API).addClass, Full},
+	{"GET", "/api/v1/children", "儿童列表", (*API).listChildren, Full},
+	{"POST", "/api/v1/children", "登记儿童", (*API).createChild, Full},
+	{"GET", "/api/v1/children/{id}", "儿童详情", (*API).getChild, Full},
+	{"PUT", "/api/v1/children/{id}", "修改儿童信息", (*API).updateChild, Full},
+	{"POST", "/api/v1/children/{id}/archive", "归档儿童记录", (*API).archiveChild, Full},
+	{"POST", "/api/v1/children/{id}/restore", "恢复已归档的儿童记录", (*API).restoreChild, Full},
+	{"GET", "/api/v1/children/{id}/history", "儿童类别变化历史", (*API).childHistory, Full},
+	{"GET", "/api/v1/elders", "留守老人列表", (*API).listElders, Full},
+	{"POST", "/api/v1/elders", "登记留守老人", (*API).createElder, Full},
+	{"GET", "/api/v1/elders/{id}", "留守老人详情", (*API).getElder, Full},
+	{"PUT", "/api/v1/elders/{id}", "修改留守老人信息", (*API).updateElder, Full},
+	{"POST", "/api/v1/elders/{id}/archive", "归档留守老人记录", (*API).archiveElder, Full},
 }
 
-// New returns the API over a, identifying callers with viewer.
-func New(a *app.App, viewer ViewerFunc, log *slog.Logger) *API {
+// New returns the API over a, identifying callers with identify.
+func New(a *app.App, identify IdentifyFunc, log *slog.Logger) *API {
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	api := &API{app: a, viewer: viewer, log: log, mux: http.NewServeMux()}
+	api := &API{app: a, identify: identify, log: log, mux: http.NewServeMux()}
 	for _, rt := range Routes {
-		h := rt.handler
+		h, level := rt.handler, rt.Auth
 		api.mux.HandleFunc(rt.Method+" "+rt.Path, func(w http.ResponseWriter, r *http.Request) {
+			if level != Public {
+				id, err := api.identify(r)
+				if err != nil {
+					api.writeError(w, r, err)
+					return
+				}
+				if level == Full && id.User.ID != "" && id.User.Restricted() {
+					api.writeError(w, r, errs.New(errs.Forbidden, "请先修改初始密码并按要求绑定动态验证码"))
+					return
+				}
+				if err := authn.CheckCSRF(r, id); err != nil {
+					api.writeError(w, r, err)
+					return
+				}
+				r = r.WithContext(context.WithValue(r.Context(), identityKey{}, id))
+			}
 			if err := h(api, w, r); err != nil {
 				api.writeError(w, r, err)
 			}
@@ -95,6 +144,23 @@ func (api *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}()
 	api.mux.ServeHTTP(w, r)
+}
+
+type identityKey struct{}
+
+// identity returns the caller of an authenticated route.
+func identity(r *http.Request) authn.Identity {
+	id, _ := r.Context().Value(identityKey{}).(authn.Identity)
+	return id
+}
+
+// viewer returns what the caller may see; authenticated routes always have one.
+func (api *API) viewer(r *http.Request) (access.Viewer, error) {
+	id, ok := r.Context().Value(identityKey{}).(authn.Identity)
+	if !ok {
+		return access.Viewer{}, errs.New(errs.Unauthorized, "请先登录")
+	}
+	return id.Viewer, nil
 }
 
 // ErrorBody is the JSON shape of every error.

@@ -23,6 +23,7 @@ import (
 	"guanai/internal/access"
 	"guanai/internal/api"
 	"guanai/internal/app"
+	"guanai/internal/authn"
 	"guanai/internal/errs"
 	"guanai/internal/idcard"
 	"guanai/internal/person"
@@ -52,6 +53,13 @@ var viewers = map[string]access.Viewer{
 	asSystem:   access.System(),
 	asScoped:   {UserID: "u-changning", Name: "昌宁县民政局", Region: changning, CanWrite: true},
 	asReadOnly: {UserID: "u-reader", Name: "昌宁县审计", Region: changning},
+}
+
+// identifyFunc stands in for the session machinery: the caller names a
+// viewer in a header.
+func identifyFunc(r *http.Request) (authn.Identity, error) {
+	v, err := viewerFunc(r)
+	return authn.Identity{Viewer: v}, err
 }
 
 func viewerFunc(r *http.Request) (access.Viewer, error) {
@@ -125,7 +133,7 @@ func newEnv(t *testing.T) *env {
 	if err != nil {
 		t.Fatalf("app.OpenDB: %v", err)
 	}
-	srv := httptest.NewServer(api.New(a, viewerFunc, nil))
+	srv := httptest.NewServer(api.New(a, identifyFunc, nil))
 	t.Cleanup(srv.Close)
 	return &env{t: t, app: a, srv: srv}
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"time"
 
+	"guanai/internal/accounts"
 	"guanai/internal/children"
 	"guanai/internal/elders"
 	"guanai/internal/regions"
@@ -25,6 +26,7 @@ type App struct {
 	Schools  *schools.Store
 	Children *children.Store
 	Elders   *elders.Store
+	Accounts *accounts.Store
 }
 
 // Open opens the database, applies migrations, loads the region tree into
@@ -85,7 +87,12 @@ func open(ctx context.Context, cfg Config, db *storage.DB, log io.Writer) (*App,
 		return nil, err
 	}
 	rs := regions.NewStore(db)
+	policy := cfg.Policy
+	if policy == (accounts.Policy{}) {
+		policy = accounts.DefaultPolicy()
+	}
 	return &App{
+		Accounts: accounts.NewStore(db, v, rs, policy),
 		Config:   cfg,
 		DB:       db,
 		Vault:    v,

@@ -6,9 +6,11 @@ package app
 import (
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
+	"guanai/internal/accounts"
 	"guanai/internal/storage"
 )
 
@@ -36,6 +38,13 @@ type Config struct {
 	// ReclassifyAt is the time of day (China time, "HH:MM") of the daily
 	// re-classification job (GUANAI_RECLASSIFY_AT).
 	ReclassifyAt string
+	// Policy is the login and session policy (GUANAI_SESSION_IDLE,
+	// GUANAI_SESSION_MAX, GUANAI_LOGIN_MAX_FAILURES, GUANAI_LOCKOUT,
+	// GUANAI_LOGIN_PER_MINUTE).
+	Policy accounts.Policy
+	// TrustProxy takes client addresses from X-Forwarded-For
+	// (GUANAI_TRUST_PROXY), for running behind a reverse proxy.
+	TrustProxy bool
 	// Now returns the current time; tests fix it.
 	Now func() time.Time
 }
@@ -47,6 +56,7 @@ func Default() Config {
 		DatabaseURL:  "guanai.db",
 		Regions:      "all",
 		ReclassifyAt: "00:10",
+		Policy:       accounts.DefaultPolicy(),
 	}
 }
 
@@ -63,11 +73,32 @@ func (c Config) FromEnv(getenv func(string) string) Config {
 	set(&c.KeyFile, "GUANAI_KEY_FILE")
 	set(&c.Regions, "GUANAI_REGIONS")
 	set(&c.ReclassifyAt, "GUANAI_RECLASSIFY_AT")
-	switch strings.ToLower(getenv("GUANAI_DEMO")) {
-	case "1", "true", "yes", "on":
-		c.Demo = true
+	c.Demo = c.Demo || isTrue(getenv("GUANAI_DEMO"))
+	c.TrustProxy = c.TrustProxy || isTrue(getenv("GUANAI_TRUST_PROXY"))
+	dur := func(dst *time.Duration, name string) {
+		if d, err := time.ParseDuration(getenv(name)); err == nil && d > 0 {
+			*dst = d
+		}
 	}
+	num := func(dst *int, name string) {
+		if n, err := strconv.Atoi(getenv(name)); err == nil && n > 0 {
+			*dst = n
+		}
+	}
+	dur(&c.Policy.IdleTimeout, "GUANAI_SESSION_IDLE")
+	dur(&c.Policy.AbsoluteTimeout, "GUANAI_SESSION_MAX")
+	dur(&c.Policy.LockFor, "GUANAI_LOCKOUT")
+	num(&c.Policy.MaxFailures, "GUANAI_LOGIN_MAX_FAILURES")
+	num(&c.Policy.LoginPerMinute, "GUANAI_LOGIN_PER_MINUTE")
 	return c
+}
+
+func isTrue(s string) bool {
+	switch strings.ToLower(s) {
+	case "1", "true", "yes", "on":
+		return true
+	}
+	return false
 }
 
 // keyFile returns the key file to use.

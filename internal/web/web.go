@@ -10,8 +10,8 @@ import (
 	"net/http"
 	"time"
 
-	"guanai/internal/access"
 	"guanai/internal/app"
+	"guanai/internal/authn"
 	"guanai/internal/children"
 	"guanai/internal/elders"
 	"guanai/internal/schools"
@@ -19,14 +19,15 @@ import (
 
 // Web serves the HTML pages.
 type Web struct {
-	app *app.App
-	log *slog.Logger
-	mux *http.ServeMux
+	app  *app.App
+	auth *authn.Authenticator
+	log  *slog.Logger
+	mux  *http.ServeMux
 }
 
 // New returns the HTML handler.
-func New(a *app.App, log *slog.Logger) *Web {
-	w := &Web{app: a, log: log, mux: http.NewServeMux()}
+func New(a *app.App, auth *authn.Authenticator, log *slog.Logger) *Web {
+	w := &Web{app: a, auth: auth, log: log, mux: http.NewServeMux()}
 	w.mux.HandleFunc("GET /{$}", w.home)
 	w.mux.HandleFunc("GET /healthz", w.health)
 	w.mux.HandleFunc("/", func(rw http.ResponseWriter, r *http.Request) {
@@ -63,9 +64,13 @@ type overview struct {
 
 func (w *Web) home(rw http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	v := access.Viewer{Name: "概览", May: access.Sensitive{Difficulty: true}}
+	id, err := w.auth.Identify(r)
+	if err != nil {
+		http.Redirect(rw, r, "/login", http.StatusSeeOther)
+		return
+	}
+	v := id.Viewer
 	var o overview
-	var err error
 	count := func(f children.Filter) int {
 		if err != nil {
 			return 0
