@@ -131,3 +131,12 @@ func (v Viewer) Where(regionCol, schoolCol, classCol string) (string, []any) {
 	}
 	return cond, args
 }
+
+// CanWriteRegion says the viewer may keep records that belong to a region
+// rather than a school — elders, new schools: a writer whose scope is the
+// region, not a school or class.
+func (v Viewer) CanWriteRegion() bool { return v.CanWrite && !v.Nobody && v.SchoolID == "" }
+
+// CanWriteSchool says the viewer may edit a school's own record and its
+// classes: region writers and school principals, not class teachers.
+func (v Viewer) CanWriteSchool() bool { return v.CanWrite && !v.Nobody && v.ClassID == "" }

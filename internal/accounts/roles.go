@@ -144,3 +144,11 @@ func ManagesUsers(v access.Viewer) bool { return Has(v.Roles, RoleSysadmin) }
 func UnlocksUsers(v access.Viewer) bool {
 	return Has(v.Roles, RoleSecadmin) || Has(v.Roles, RoleSysadmin)
 }
+
+// manages reports whether an account in region code lies in the
+// administrator v's subtree. (Administrators see no census records, so
+// Viewer.InRegion, which honours Nobody, does not apply to accounts.)
+func manages(v access.Viewer, code string) bool {
+	lo, hi := v.RegionRange()
+	return (code >= lo && code < hi) || (v.Region == "" && code == "")
+}

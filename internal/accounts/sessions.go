@@ -381,7 +381,7 @@ func (s *Store) ResetTOTP(ctx context.Context, v access.Viewer, id string) error
 	}
 	return s.db.Write(ctx, func(tx *storage.Tx) error {
 		cur, err := s.byID(ctx, tx, id)
-		if err != nil || (!v.InRegion(cur.RegionCode) && !(v.Region == "" && cur.RegionCode == "")) {
+		if err != nil || (!manages(v, cur.RegionCode)) {
 			return errUserNotFound
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE users SET totp_secret = NULL, totp_enabled = ?, updated_at = ? WHERE id = ?`, false, storage.TimeArg(tx.Now), id); err != nil {

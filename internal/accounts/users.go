@@ -293,7 +293,7 @@ func (s *Store) validate(ctx context.Context, q storage.Querier, v access.Viewer
 	switch {
 	case err != nil:
 		fe.Add("region_code", errs.As(err).Message)
-	case !v.InRegion(code) && !(v.Region == "" && code == ""):
+	case !manages(v, code):
 		fe.Addf("region_code", "行政区划%s不在您的管辖范围内", in.RegionCode)
 	default:
 		if code != "" {
@@ -424,7 +424,7 @@ func (s *Store) Update(ctx context.Context, v access.Viewer, id string, version 
 		if err != nil {
 			return err
 		}
-		if !v.InRegion(cur.RegionCode) && !(v.Region == "" && cur.RegionCode == "") {
+		if !manages(v, cur.RegionCode) {
 			return errUserNotFound
 		}
 		if cur.Version != version {
@@ -493,7 +493,7 @@ func (s *Store) Unlock(ctx context.Context, v access.Viewer, id string) error {
 		if err != nil {
 			return err
 		}
-		if !v.InRegion(cur.RegionCode) && !(v.Region == "" && cur.RegionCode == "") {
+		if !manages(v, cur.RegionCode) {
 			return errUserNotFound
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = ?`, id); err != nil {

@@ -96,6 +96,7 @@ var Routes = []Route{
 	{"GET", "/api/v1/elders/{id}", "留守老人详情", (*API).getElder, Full},
 	{"PUT", "/api/v1/elders/{id}", "修改留守老人信息", (*API).updateElder, Full},
 	{"POST", "/api/v1/elders/{id}/archive", "归档留守老人记录", (*API).archiveElder, Full},
+	{"POST", "/api/v1/elders/{id}/restore", "恢复已归档的留守老人记录", (*API).restoreElder, Full},
 }
 
 // New returns the API over a, identifying callers with identify.

@@ -267,7 +267,13 @@ func (api *API) getChild(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	c, err := api.app.Children.Get(r.Context(), v, r.PathValue("id"))
+	get := api.app.Children.Get
+	if reveal, err := revealParam(r); err != nil {
+		return err
+	} else if reveal {
+		get = api.app.Children.GetRevealed
+	}
+	c, err := get(r.Context(), v, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -422,7 +428,13 @@ func (api *API) getElder(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	e, err := api.app.Elders.Get(r.Context(), v, r.PathValue("id"))
+	get := api.app.Elders.Get
+	if reveal, err := revealParam(r); err != nil {
+		return err
+	} else if reveal {
+		get = api.app.Elders.GetRevealed
+	}
+	e, err := get(r.Context(), v, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -443,6 +455,38 @@ func (api *API) updateElder(w http.ResponseWriter, r *http.Request) error {
 		return errs.FieldErrors{"version": "必须提供读取时的版本号 version"}.Err()
 	}
 	e, err := api.app.Elders.Update(r.Context(), v, r.PathValue("id"), b.Version, b.Input)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, ElderJSON{Elder: e, BirthDate: date(e.BirthDate)})
+	return nil
+}
+
+// revealParam reads ?reveal=id_number: the caller asks for full ID
+// numbers (shown only to roles that may see them, and audited).
+func revealParam(r *http.Request) (bool, error) {
+	switch r.URL.Query().Get("reveal") {
+	case "":
+		return false, nil
+	case "id_number":
+		return true, nil
+	}
+	return false, errs.FieldErrors{"reveal": "参数 reveal 只能为 id_number"}.Err()
+}
+
+func (api *API) restoreElder(w http.ResponseWriter, r *http.Request) error {
+	v, err := api.viewer(r)
+	if err != nil {
+		return err
+	}
+	var b archiveBody
+	if err := decode(r, &b); err != nil {
+		return err
+	}
+	if b.Version < 1 {
+		return errs.FieldErrors{"version": "必须提供读取时的版本号 version"}.Err()
+	}
+	e, err := api.app.Elders.Restore(r.Context(), v, r.PathValue("id"), b.Version)
 	if err != nil {
 		return err
 	}

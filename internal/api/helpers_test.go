@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -47,12 +48,20 @@ const (
 	asScoped   = "scoped"   // 昌宁县, may write, no sensitive fields
 	asReadOnly = "readonly" // 昌宁县, may not write
 	asAnon     = "anon"     // not logged in: the viewer func refuses
+	// Administrators of 昌宁县 as the account stores expect them (the real
+	// ones, made by accounts.ViewerFor, are in account_test.go).
+	asSysadmin = "sysadmin"
+	asSecadmin = "secadmin"
+	asAuditor  = "auditor"
 )
 
 var viewers = map[string]access.Viewer{
 	asSystem:   access.System(),
 	asScoped:   {UserID: "u-changning", Name: "昌宁县民政局", Region: changning, CanWrite: true},
 	asReadOnly: {UserID: "u-reader", Name: "昌宁县审计", Region: changning},
+	asSysadmin: {UserID: "u-sysadmin", Username: "sysadmin.cn", Name: "昌宁县系统管理员", Region: changning, Roles: []string{"sysadmin"}},
+	asSecadmin: {UserID: "u-secadmin", Username: "secadmin.cn", Name: "昌宁县安全管理员", Region: changning, Roles: []string{"secadmin"}},
+	asAuditor:  {UserID: "u-auditor", Username: "auditor.cn", Name: "昌宁县审计员", Region: changning, Roles: []string{"auditor"}},
 }
 
 // identifyFunc stands in for the session machinery: the caller names a
@@ -119,6 +128,8 @@ type env struct {
 	// allow500 lets responses with status 500 through (the test of the
 	// error itself).
 	allow500 bool
+	// clock is the server's clock, for servers made by newAuthEnv.
+	clock *testClock
 }
 
 func newEnv(t *testing.T) *env {
@@ -190,6 +201,12 @@ type raw string
 // value to encode as JSON. It fails the test on a transport error.
 func (e *env) do(as, method, path string, body any) resp {
 	e.t.Helper()
+	return e.send(method, path, body, http.Header{"X-Test-Viewer": {as}})
+}
+
+// send sends a request with the given headers; body is as for do.
+func (e *env) send(method, path string, body any, header http.Header) resp {
+	e.t.Helper()
 	var b []byte
 	switch x := body.(type) {
 	case nil:
@@ -208,7 +225,11 @@ func (e *env) do(as, method, path string, body any) resp {
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	req.Header.Set("X-Test-Viewer", as)
+	for k, vs := range header {
+		for _, v := range vs {
+			req.Header.Add(k, v)
+		}
+	}
 	res, err := e.srv.Client().Do(req)
 	if err != nil {
 		e.t.Fatalf("%s %s: %v", method, path, err)
@@ -223,7 +244,7 @@ func (e *env) do(as, method, path string, body any) resp {
 		e.t.Errorf("%s %s: status %d: %s", method, path, r.Status, data)
 	}
 	if e.check != nil {
-		e.check.validate(e.t, method, path, b, body != nil, r)
+		e.check.validate(e.t, method, path, b, body != nil, header, r)
 	}
 	return r
 }
@@ -251,10 +272,13 @@ func newChecker(t testing.TB) *checker {
 	return &checker{doc: doc, router: router, seen: map[string]map[int]bool{}}
 }
 
-func (c *checker) validate(t *testing.T, method, path string, body []byte, hasBody bool, r resp) {
+func (c *checker) validate(t *testing.T, method, path string, body []byte, hasBody bool, header http.Header, r resp) {
 	t.Helper()
 	ctx := context.Background()
 	req := httptest.NewRequest(method, path, bytes.NewReader(body))
+	for k, vs := range header {
+		req.Header[k] = vs
+	}
 	if hasBody {
 		req.Header.Set("Content-Type", "application/json")
 	}
@@ -272,7 +296,7 @@ func (c *checker) validate(t *testing.T, method, path string, body []byte, hasBo
 	c.mu.Unlock()
 
 	in := &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route,
-		Options: &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true}}
+		Options: &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true, AuthenticationFunc: authenticated}}
 	// Requests that should succeed (and version or duplicate conflicts,
 	// which are well-formed) must be valid by the document too; requests
 	// made to fail are not.
@@ -291,6 +315,27 @@ func (c *checker) validate(t *testing.T, method, path string, body []byte, hasBo
 	if err := openapi3filter.ValidateResponse(ctx, out); err != nil {
 		t.Errorf("%s %s: response %d does not match the OpenAPI document: %v\nbody: %s", method, path, r.Status, err, r.Body)
 	}
+}
+
+// authenticated checks that a request carries what the security scheme
+// of its operation says: the session cookie, or a Bearer token. A request
+// to the server with the stand-in identify func names its viewer instead.
+func authenticated(_ context.Context, in *openapi3filter.AuthenticationInput) error {
+	r := in.RequestValidationInput.Request
+	if r.Header.Get("X-Test-Viewer") != "" {
+		return nil
+	}
+	switch s := in.SecurityScheme; {
+	case s.Type == "apiKey" && s.In == "cookie":
+		_, err := r.Cookie(s.Name)
+		return err
+	case s.Type == "http" && s.Scheme == "bearer":
+		if !strings.HasPrefix(r.Header.Get("Authorization"), "Bearer gat_") {
+			return errors.New("no Bearer token")
+		}
+		return nil
+	}
+	return fmt.Errorf("security scheme %s %s not known to the test", in.SecuritySchemeName, in.SecurityScheme.Type)
 }
 
 // statuses returns the statuses seen for an operation, sorted.

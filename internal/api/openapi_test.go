@@ -12,7 +12,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/getkin/kin-openapi/openapi3"
+
+	"guanai/internal/accounts"
 	"guanai/internal/api"
+	"guanai/internal/audit"
+	"guanai/internal/authn"
 	"guanai/internal/idcard"
 )
 
@@ -26,6 +31,23 @@ func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
 	if !strings.Contains(doc.Info.Description, "打码") || !strings.Contains(doc.Info.Description, "version") ||
 		!strings.Contains(doc.Info.Description, `"error"`) {
 		t.Errorf("info.description should explain masking, the error shape and version: %q", doc.Info.Description)
+	}
+	for _, s := range []string{"POST /api/v1/session", authn.CookieName, authn.CSRFHeader, "Authorization: Bearer gat_", "POST /api/v1/me/tokens", "三权分立"} {
+		if !strings.Contains(doc.Info.Description, s) {
+			t.Errorf("info.description should explain logging in, CSRF, tokens and roles: no %q", s)
+		}
+	}
+	// The two ways to authenticate, required everywhere but where Routes
+	// says Public.
+	schemes := doc.Components.SecuritySchemes
+	if s := schemes["session"]; s == nil || s.Value.Type != "apiKey" || s.Value.In != "cookie" || s.Value.Name != authn.CookieName {
+		t.Errorf("security scheme session should be the %s cookie", authn.CookieName)
+	}
+	if s := schemes["token"]; s == nil || s.Value.Type != "http" || s.Value.Scheme != "bearer" {
+		t.Error("security scheme token should be HTTP bearer")
+	}
+	if len(doc.Security) != 2 || doc.Security[0]["session"] == nil || doc.Security[1]["token"] == nil {
+		t.Errorf("top-level security should be session or token: %v", doc.Security)
 	}
 	pathParam := regexp.MustCompile(`\{([a-z_]+)\}`)
 	inRoutes := map[string]bool{}
@@ -71,14 +93,34 @@ func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
 		if op.Responses.Status(http.StatusInternalServerError) == nil {
 			t.Errorf("%s: 500 not documented", key)
 		}
-		wantBody := rt.Method == http.MethodPost || rt.Method == http.MethodPut
+		wantBody := (rt.Method == http.MethodPost || rt.Method == http.MethodPut) && !bodiless[key]
 		if (op.RequestBody != nil) != wantBody {
 			t.Errorf("%s: request body documented = %v, want %v", key, op.RequestBody != nil, wantBody)
 		}
 		if wantBody {
 			for _, code := range []int{400, 422} {
+				// A login is refused with 401, never 422.
+				if code == 422 && key == "POST /api/v1/session" {
+					continue
+				}
 				if op.Responses.Status(code) == nil {
 					t.Errorf("%s: %d not documented for a route with a body", key, code)
+				}
+			}
+		}
+		if rt.Auth == api.Public {
+			if op.Security == nil || len(*op.Security) != 0 {
+				t.Errorf("%s: public, so security should be []", key)
+			}
+		} else {
+			if op.Security != nil {
+				t.Errorf("%s: needs a login, so should keep the top-level security", key)
+			}
+			// Not logged in; a restricted account, a missing CSRF token
+			// or a restricted user's token.
+			for _, code := range []int{401, 403} {
+				if op.Responses.Status(code) == nil {
+					t.Errorf("%s: %d not documented for a route that needs a login", key, code)
 				}
 			}
 		}
@@ -95,7 +137,9 @@ func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
 	}
 	for _, name := range []string{"Error", "Child", "Guardian", "Elder", "School", "Class", "Region", "RegionDetail",
 		"HistoryEntry", "ChildList", "ElderList", "SchoolList", "RegionList", "ChildInput", "ChildUpdate", "ElderInput",
-		"ElderUpdate", "SchoolInput", "SchoolUpdate", "ClassInput", "ArchiveInput", "RestoreInput"} {
+		"ElderUpdate", "SchoolInput", "SchoolUpdate", "ClassInput", "ArchiveInput", "RestoreInput",
+		"Me", "User", "UserList", "UserInput", "UserUpdate", "LoginInput", "PasswordChange", "TOTPEnrolment", "TOTPConfirm",
+		"Token", "TokenList", "TokenInput", "AuditEntry", "AuditChange", "AuditList"} {
 		s := doc.Components.Schemas[name]
 		if s == nil || s.Value == nil {
 			t.Errorf("component schema %s missing", name)
@@ -110,6 +154,45 @@ func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
 		"archived", "created_at", "updated_at", "masked"} {
 		if s := child.Properties[p]; s == nil || !s.Value.ReadOnly {
 			t.Errorf("Child.%s should be readOnly", p)
+		}
+	}
+	user := doc.Components.Schemas["User"].Value
+	for _, p := range []string{"id", "version", "must_change_password", "totp_enabled", "created_at", "updated_at"} {
+		if s := user.Properties[p]; s == nil || !s.Value.ReadOnly {
+			t.Errorf("User.%s should be readOnly", p)
+		}
+	}
+	// The enums follow the code.
+	enum := func(s *openapi3.Schema) []string {
+		var out []string
+		for _, v := range s.Enum {
+			out = append(out, fmt.Sprint(v))
+		}
+		return out
+	}
+	var labels []string
+	for _, r := range accounts.Roles {
+		labels = append(labels, accounts.RoleLabel(r))
+	}
+	actions := []string{audit.ActionCreate, audit.ActionUpdate, audit.ActionArchive, audit.ActionRestore, audit.ActionViewSensitive,
+		audit.ActionExport, audit.ActionLogin, audit.ActionLoginFailed, audit.ActionLogout, audit.ActionLockout, audit.ActionUnlock,
+		audit.ActionPassword, audit.ActionTOTP, audit.ActionTokenCreate, audit.ActionTokenRevoke}
+	for _, c := range []struct {
+		where string
+		got   *openapi3.Schema
+		want  []string
+	}{
+		{"User.roles", user.Properties["roles"].Value.Items.Value, accounts.Roles},
+		{"UserInput.roles", doc.Components.Schemas["UserInput"].Value.Properties["roles"].Value.Items.Value, accounts.Roles},
+		{"UserUpdate.roles", doc.Components.Schemas["UserUpdate"].Value.Properties["roles"].Value.Items.Value, accounts.Roles},
+		{"Me.roles", doc.Components.Schemas["Me"].Value.Properties["roles"].Value.Items.Value, accounts.Roles},
+		{"Me.role_labels", doc.Components.Schemas["Me"].Value.Properties["role_labels"].Value.Items.Value, labels},
+		{"User.org_kind", user.Properties["org_kind"].Value, accounts.OrgKinds},
+		{"AuditEntry.action", doc.Components.Schemas["AuditEntry"].Value.Properties["action"].Value, actions},
+		{"GET /api/v1/audit action", doc.Paths.Value("/api/v1/audit").Get.Parameters.GetByInAndName("query", "action").Schema.Value, actions},
+	} {
+		if !slices.Equal(enum(c.got), c.want) {
+			t.Errorf("%s: enum %v, want %v", c.where, enum(c.got), c.want)
 		}
 	}
 }
@@ -304,6 +387,9 @@ func TestResponsesMatchSchema(t *testing.T) {
 	e.expect(200, S, "POST", "/api/v1/elders/"+elderID+"/archive", map[string]any{"version": 2, "reason": "去世"})
 	e.expect(200, S, "GET", "/api/v1/elders?status=all", nil)
 
+	// Logging in, the caller's own account, users and the audit log.
+	driveAccountRoutes(t, e)
+
 	// Unknown API path: the catch-all gives the error shape.
 	unchecked := *e
 	unchecked.check = nil
@@ -312,22 +398,18 @@ func TestResponsesMatchSchema(t *testing.T) {
 		t.Errorf("unknown path: %d %s", r.Status, r.Body)
 	}
 
-	// 401 on every route that asks who is calling, 403 on every write by a
-	// read-only viewer.
+	// 401 on every route that asks who is calling, 403 on every census
+	// write by a read-only viewer.
 	for _, rt := range api.Routes {
-		if rt.Path == "/api/v1/openapi.json" {
+		if rt.Auth == api.Public {
 			continue
 		}
-		path := strings.NewReplacer("{id}", unknownID, "{code}", wencang).Replace(rt.Path)
-		var body any
-		if rt.Method != "GET" {
-			body = writeBody(rt.Path)
-		}
+		path, body := routeRequest(rt)
 		r := e.expect(401, asAnon, rt.Method, path, body)
 		if c := r.Err(t).Error.Code; c != "unauthorized" {
 			t.Errorf("%s %s anonymous: code %q", rt.Method, rt.Path, c)
 		}
-		if rt.Method == "GET" {
+		if rt.Method == "GET" || !isCensus(rt.Path) {
 			continue
 		}
 		path = strings.NewReplacer("{id}", writeTarget(rt.Path, schoolID, childID, elderID)).Replace(rt.Path)
@@ -395,7 +477,7 @@ func writeBody(path string) any {
 }
 
 // writeTarget returns an existing record in the read-only viewer's county
-// for a write route, so that only the permission stands in the way.
+// for a census write route, so that only the permission stands in the way.
 func writeTarget(path, school, child, elder string) string {
 	switch {
 	case strings.HasPrefix(path, "/api/v1/schools"):
@@ -406,4 +488,14 @@ func writeTarget(path, school, child, elder string) string {
 		return elder
 	}
 	panic(fmt.Sprintf("no write target for %s", path))
+}
+
+// isCensus reports whether path is a route of schools, children or elders.
+func isCensus(path string) bool {
+	for _, p := range []string{"/api/v1/schools", "/api/v1/children", "/api/v1/elders"} {
+		if strings.HasPrefix(path, p) {
+			return true
+		}
+	}
+	return false
 }

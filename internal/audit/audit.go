@@ -6,6 +6,7 @@
 package audit
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"database/sql"
@@ -13,6 +14,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -39,6 +41,9 @@ const (
 	ActionTOTP          = "totp_change"
 	ActionTokenCreate   = "token_create"
 	ActionTokenRevoke   = "token_revoke"
+	// ActionPurge is written by Purge, by the system, with the note
+	// "purged:FROM-THROUGH" naming the range of seqs it deleted.
+	ActionPurge = "purge"
 )
 
 // Retention is how long entries are kept before they may be purged.
@@ -94,7 +99,9 @@ func Record(ctx context.Context, tx *storage.Tx, v access.Viewer, e Entry) error
 		return fmt.Errorf("audit: last entry: %w", err)
 	}
 	e.Seq, e.At, e.PrevHash = prevSeq+1, tx.Now.Truncate(time.Microsecond), prev
-	if e.UserID == "" {
+	// The entry's own user, when given, wins over the viewer's: a failed
+	// login names the username tried, with no user id.
+	if e.UserID == "" && e.Username == "" {
 		e.UserID, e.Username = v.UserID, v.Username
 	}
 	if e.IP == "" {
@@ -149,7 +156,10 @@ type Problem struct {
 // Verify walks the whole log in order and reports every entry whose hash
 // does not match its content or whose link to its predecessor is broken
 // (an entry edited, inserted or deleted). The oldest remaining entry is the
-// anchor: entries purged after the retention period leave no gap.
+// anchor when Purge has recorded deleting every entry before it; entries
+// missing before the anchor without such a record are reported as deleted.
+// Removing the newest entries cannot be seen from the log alone: compare
+// the count and last hash with a copy kept elsewhere for that.
 func Verify(ctx context.Context, db *storage.DB) (checked int, problems []Problem, err error) {
 	rows, err := db.Reader().QueryContext(ctx, `SELECT seq, at, user_id, username, ip, action, record_type, record_id, detail, prev_hash, hash
 		FROM audit_log ORDER BY seq`)
@@ -157,13 +167,21 @@ func Verify(ctx context.Context, db *storage.DB) (checked int, problems []Proble
 		return 0, nil, err
 	}
 	defer rows.Close()
-	var prevSeq int64
+	var prevSeq, firstSeq, purgedThrough int64
 	var prevHash string
 	for rows.Next() {
 		var e Entry
 		var d string
 		if err := rows.Scan(&e.Seq, storage.Time{T: &e.At}, &e.UserID, &e.Username, &e.IP, &e.Action, &e.RecordType, &e.RecordID, &d, &e.PrevHash, &e.Hash); err != nil {
 			return checked, problems, err
+		}
+		if checked == 0 {
+			firstSeq = e.Seq
+		}
+		if e.Action == ActionPurge {
+			if _, through, ok := purgedRange(d); ok {
+				purgedThrough = max(purgedThrough, through)
+			}
 		}
 		if checked > 0 {
 			if e.Seq != prevSeq+1 {
@@ -181,7 +199,32 @@ func Verify(ctx context.Context, db *storage.DB) (checked int, problems []Proble
 		prevSeq, prevHash = e.Seq, e.Hash
 		checked++
 	}
-	return checked, problems, rows.Err()
+	if err := rows.Err(); err != nil {
+		return checked, problems, err
+	}
+	if firstSeq > 1 && purgedThrough < firstSeq-1 {
+		problems = append(problems, Problem{firstSeq, fmt.Sprintf("第%d条之前缺少%d条记录（被删除，且没有清理记录）", firstSeq, firstSeq-1-purgedThrough)})
+		slices.SortStableFunc(problems, func(a, b Problem) int { return cmp.Compare(a.Seq, b.Seq) })
+	}
+	return checked, problems, nil
+}
+
+// purgeNote is the note of a purge entry.
+func purgeNote(from, through int64) string { return fmt.Sprintf("purged:%d-%d", from, through) }
+
+// purgedRange reads the range of seqs a purge entry's detail names.
+func purgedRange(d string) (from, through int64, ok bool) {
+	var dd detail
+	if json.Unmarshal([]byte(d), &dd) != nil {
+		return 0, 0, false
+	}
+	a, b, found := strings.Cut(strings.TrimPrefix(dd.Note, "purged:"), "-")
+	if !found || !strings.HasPrefix(dd.Note, "purged:") {
+		return 0, 0, false
+	}
+	from, err1 := strconv.ParseInt(a, 10, 64)
+	through, err2 := strconv.ParseInt(b, 10, 64)
+	return from, through, err1 == nil && err2 == nil
 }
 
 // Filter selects entries for the auditor.
@@ -280,15 +323,40 @@ func Search(ctx context.Context, db *storage.DB, v access.Viewer, f Filter) (Pag
 	return p, errs.Wrap(rows.Err(), "audit search")
 }
 
-// Purge deletes entries older than the retention period and returns how
-// many went. The database refuses to delete younger ones.
+// Purge deletes the entries older than the retention period and returns
+// how many went. It deletes only the oldest run of the log — every entry
+// before the first one still within the retention period — so what is
+// left stays one unbroken chain, and it records what it deleted as an
+// entry of its own (action purge, note "purged:FROM-THROUGH"), which is
+// what lets Verify tell a purge from a deletion. The database refuses to
+// delete younger entries.
 func Purge(ctx context.Context, db *storage.DB) (int64, error) {
 	var n int64
 	err := db.Write(ctx, func(tx *storage.Tx) error {
 		if err := tx.Serialize(ctx, lockKey); err != nil {
 			return err
 		}
-		res, err := tx.ExecContext(ctx, `DELETE FROM audit_log WHERE at < ?`, storage.TimeArg(tx.Now.Add(-Retention-time.Hour)))
+		cutoff := storage.TimeArg(tx.Now.Add(-Retention - time.Hour))
+		var first, last, keep sql.NullInt64
+		if err := tx.QueryRowContext(ctx, `SELECT MIN(seq), MAX(seq) FROM audit_log`).Scan(&first, &last); err != nil {
+			return err
+		}
+		if err := tx.QueryRowContext(ctx, `SELECT MIN(seq) FROM audit_log WHERE at >= ?`, cutoff).Scan(&keep); err != nil {
+			return err
+		}
+		through := last.Int64
+		if keep.Valid {
+			through = keep.Int64 - 1
+		}
+		if !first.Valid || through < first.Int64 {
+			return nil
+		}
+		// The purge's own entry goes first, while the chain it links to
+		// is still there.
+		if err := Record(ctx, tx, access.System(), Entry{Action: ActionPurge, Note: purgeNote(first.Int64, through)}); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `DELETE FROM audit_log WHERE seq <= ?`, through)
 		if err != nil {
 			return err
 		}

@@ -46,8 +46,9 @@ func (re RowErrors) Error() string {
 // CreateMany registers many children in one transaction: every input is
 // validated first, and if any is bad (or two share an ID number, or one is
 // already registered) nothing is written and the errors come back as
-// RowErrors inside an errs.Invalid error. It returns the new ids in input
-// order.
+// RowErrors inside an errs.Invalid error. Each child gets its own audit
+// entry (action create), written in the same transaction. It returns the
+// new ids in input order.
 func (s *Store) CreateMany(ctx context.Context, v access.Viewer, ins []Input) ([]string, error) {
 	if !v.CanWrite {
 		return nil, errs.New(errs.Forbidden, "您无权登记儿童信息")
@@ -98,7 +99,7 @@ func (s *Store) CreateMany(ctx context.Context, v access.Viewer, ins []Input) ([
 			return &errs.Error{Code: errs.Invalid, Message: fmt.Sprintf("%d条记录有误，未登记任何记录", len(bad)), Err: bad}
 		}
 		for i := range vals {
-			if err := s.insert(ctx, tx, ids[i], vals[i]); err != nil {
+			if err := s.insert(ctx, tx, v, ids[i], vals[i]); err != nil {
 				return err
 			}
 		}

@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 
 	"guanai/internal/access"
+	"guanai/internal/audit"
 	"guanai/internal/errs"
 	"guanai/internal/person"
 	"guanai/internal/regions"
@@ -108,14 +109,57 @@ func (s *Store) present(v access.Viewer, r row, reveal bool) (Child, error) {
 var errNotFound = errs.New(errs.NotFound, "未找到该儿童的记录")
 
 // Get returns one child in the viewer's scope; out-of-scope and unknown
-// ids both give errs.NotFound. Full ID numbers are returned when the
-// viewer may see them.
+// ids both give errs.NotFound. ID numbers are masked (GetRevealed shows
+// them). Health flags and disability are shown to a viewer who may see
+// them; when they are not empty the view is audited first (action
+// view_sensitive, note "health"), and the child is returned only once
+// that entry is committed.
 func (s *Store) Get(ctx context.Context, v access.Viewer, id string) (Child, error) {
+	return s.view(ctx, v, id, false)
+}
+
+// GetRevealed is Get with the full ID numbers, the child's and the
+// guardian's, for a viewer who may see them (v.May.IDNumber). Every such
+// read is audited before the numbers are returned: action view_sensitive,
+// with a note naming the fields shown ("id_number,guardian_id_number",
+// plus ",health" when health detail is shown too). A viewer who may not
+// see ID numbers gets them masked, as from Get.
+func (s *Store) GetRevealed(ctx context.Context, v access.Viewer, id string) (Child, error) {
+	return s.view(ctx, v, id, true)
+}
+
+func (s *Store) view(ctx context.Context, v access.Viewer, id string, reveal bool) (Child, error) {
 	r, err := s.get(ctx, s.db.Reader(), v, id)
 	if err != nil {
 		return Child{}, err
 	}
-	return s.present(v, r, true)
+	c, err := s.present(v, r, reveal)
+	if err != nil {
+		return Child{}, err
+	}
+	if fields := sensitiveShown(c, reveal && v.May.IDNumber); len(fields) > 0 {
+		if err := s.logView(ctx, v, c.ID, joinFields(fields)); err != nil {
+			return Child{}, err
+		}
+	}
+	return c, nil
+}
+
+// written presents the record a write has just produced, read inside the
+// write's transaction (by id alone: a record the viewer has just written
+// may lie outside their scope, e.g. a teacher's pupil in no class yet):
+// ID numbers masked, and health detail only when the caller has just
+// supplied it (echoHealth), so that a write's response is never an
+// unaudited view.
+func (s *Store) written(v access.Viewer, r row, echoHealth bool) (Child, error) {
+	c, err := s.present(v, r, false)
+	if err != nil {
+		return Child{}, err
+	}
+	if !echoHealth {
+		hideHealth(&c)
+	}
+	return c, nil
 }
 
 func (s *Store) get(ctx context.Context, q storage.Querier, v access.Viewer, id string) (row, error) {
@@ -272,7 +316,11 @@ func (f *Filter) orderBy() (string, error) {
 }
 
 // List returns one page of the children matching f inside the viewer's
-// scope, with the total. ID numbers are always masked in lists.
+// scope, with the total. ID numbers are always masked in lists. Health
+// detail is shown to a viewer who may see it; a page that shows any is
+// audited first, as one view_sensitive entry for the whole call (record id
+// "", note "list:health:N" where N is how many children on the page show
+// health flags or a disability).
 func (s *Store) List(ctx context.Context, v access.Viewer, f Filter) (Page, error) {
 	if f.Limit <= 0 {
 		f.Limit = 50
@@ -341,9 +389,18 @@ func (s *Store) List(ctx context.Context, v access.Viewer, f Filter) (Page, erro
 	if err := rows.Err(); err != nil {
 		return Page{}, errs.Wrap(err, "list children")
 	}
+	shown := 0
 	for _, id := range ids {
 		if c, ok := byID[id.(string)]; ok {
 			page.Children = append(page.Children, c)
+			if hasHealth(c) {
+				shown++
+			}
+		}
+	}
+	if shown > 0 {
+		if err := s.logView(ctx, v, "", listNote(shown)); err != nil {
+			return Page{}, err
 		}
 	}
 	return page, nil
@@ -365,6 +422,13 @@ func (s *Store) Count(ctx context.Context, v access.Viewer, f Filter) (int, erro
 // checkPlace checks the village and the school placement of a valid input
 // inside tx, adding field errors to fe.
 func (s *Store) checkPlace(ctx context.Context, tx *storage.Tx, v access.Viewer, in *Input, fe errs.FieldErrors) error {
+	// School staff keep the records of their own pupils only.
+	if v.SchoolID != "" && in.SchoolID != v.SchoolID {
+		fe.Add("school_id", "只能登记和修改本校学生的信息")
+	}
+	if v.ClassID != "" && in.ClassID != v.ClassID {
+		fe.Add("class_id", "只能登记和修改本班学生的信息")
+	}
 	if in.VillageCode != "" {
 		code, err := regions.Normalize(in.VillageCode)
 		if err != nil {
@@ -393,8 +457,10 @@ func (s *Store) checkPlace(ctx context.Context, tx *storage.Tx, v access.Viewer,
 
 // Create registers a new child. It validates every field, refuses a
 // duplicate ID number (errs.Conflict naming the region of the existing
-// record), derives the classification and writes its first history entry,
-// all in one transaction.
+// record), derives the classification and writes its first history entry
+// and its audit entry (action create, every field set, sensitive values
+// masked), all in one transaction. The child returned has its ID numbers
+// masked.
 func (s *Store) Create(ctx context.Context, v access.Viewer, in Input) (Child, error) {
 	if !v.CanWrite {
 		return Child{}, errs.New(errs.Forbidden, "您无权登记儿童信息")
@@ -402,6 +468,7 @@ func (s *Store) Create(ctx context.Context, v access.Viewer, in Input) (Child, e
 	now := s.db.Now()
 	val, verr := validate(in, now)
 	id := uuid.Must(uuid.NewV7()).String()
+	var r row
 	err := s.db.Write(ctx, func(tx *storage.Tx) error {
 		fe := errs.FieldErrors{}
 		if verr != nil {
@@ -413,15 +480,22 @@ func (s *Store) Create(ctx context.Context, v access.Viewer, in Input) (Child, e
 		if err := fe.Err(); err != nil {
 			return err
 		}
-		return s.insert(ctx, tx, id, val)
+		if err := s.insert(ctx, tx, v, id, val); err != nil {
+			return err
+		}
+		var err error
+		r, err = s.get(ctx, tx, access.System(), id)
+		return err
 	})
 	if err != nil {
 		return Child{}, s.duplicate(ctx, v, err, val.idNumber)
 	}
-	return s.Get(ctx, v, id)
+	return s.written(v, r, true)
 }
 
-func (s *Store) insert(ctx context.Context, tx *storage.Tx, id string, val valid) error {
+// insert writes one validated child with its first history entry and its
+// audit entry.
+func (s *Store) insert(ctx context.Context, tx *storage.Tx, v access.Viewer, id string, val valid) error {
 	sealed, err := person.Seal(s.vault, "child", val.idNumber)
 	if err != nil {
 		return err
@@ -449,7 +523,12 @@ func (s *Store) insert(ctx context.Context, tx *storage.Tx, id string, val valid
 	if err != nil {
 		return err
 	}
-	return addHistory(ctx, tx, id, today, "create", Classification{Categories: []string{}}, cl, ChangeReason(Classification{}, cl, true))
+	if err := addHistory(ctx, tx, id, today, "create", Classification{Categories: []string{}}, cl, ChangeReason(Classification{}, cl, true)); err != nil {
+		return err
+	}
+	return audit.Record(ctx, tx, v, audit.Entry{Action: audit.ActionCreate, RecordType: RecordType, RecordID: id,
+		Changes: audit.Diff(auditNames, auditValues(Child{}, "", ""),
+			auditValues(val.child(cl), s.token("child", val.idNumber), s.token("guardian", val.guardianID)), auditMasked)})
 }
 
 func (val valid) facts() Facts {
@@ -516,7 +595,9 @@ func addHistory(ctx context.Context, tx *storage.Tx, childID string, on time.Tim
 
 // Update replaces a child's facts. version must be the version the user
 // read; a stale version is refused with errs.Conflict and nothing changes.
-// A change of classification is added to the history.
+// A change of classification is added to the history, and the fields that
+// changed, old → new (sensitive values masked), to the audit log, in the
+// same transaction. The child returned has its ID numbers masked.
 func (s *Store) Update(ctx context.Context, v access.Viewer, id string, version int, in Input) (Child, error) {
 	return s.update(ctx, v, id, version, in, "edit")
 }
@@ -530,6 +611,7 @@ func (s *Store) update(ctx context.Context, v access.Viewer, id string, version 
 	}
 	now := s.db.Now()
 	val, verr := validate(in, now)
+	var r row
 	err := s.db.Write(ctx, func(tx *storage.Tx) error {
 		cur, err := s.get(ctx, tx, v, id)
 		if err != nil {
@@ -585,14 +667,26 @@ func (s *Store) update(ctx context.Context, v access.Viewer, id string, version 
 			return errs.New(errs.Conflict, ErrStale)
 		}
 		if changed(oldCl, cl) {
-			return addHistory(ctx, tx, id, today, source, oldCl, cl, ChangeReason(oldCl, cl, false))
+			if err := addHistory(ctx, tx, id, today, source, oldCl, cl, ChangeReason(oldCl, cl, false)); err != nil {
+				return err
+			}
 		}
-		return nil
+		oldID, oldGuard, err := s.tokens(cur)
+		if err != nil {
+			return err
+		}
+		if err := audit.Record(ctx, tx, v, audit.Entry{Action: audit.ActionUpdate, RecordType: RecordType, RecordID: id,
+			Changes: audit.Diff(auditNames, auditValues(cur.c, oldID, oldGuard),
+				auditValues(val.child(cl), sealed.Hash, s.token("guardian", val.guardianID)), auditMasked)}); err != nil {
+			return err
+		}
+		r, err = s.get(ctx, tx, access.System(), id)
+		return err
 	})
 	if err != nil {
 		return Child{}, s.duplicate(ctx, v, err, val.idNumber)
 	}
-	return s.Get(ctx, v, id)
+	return s.written(v, r, true)
 }
 
 func changed(a, b Classification) bool {
@@ -603,13 +697,17 @@ func changed(a, b Classification) bool {
 }
 
 // Archive takes a child out of the active census (moved away, turned 18,
-// registered in error), keeping the record and its history. A stale
-// version is refused with errs.Conflict.
+// registered in error), keeping the record and its history, and audits it
+// (action archive) in the same transaction. A stale version is refused
+// with errs.Conflict. The child returned has its ID numbers masked and no
+// health detail (Masked lists "health"): read it with Get.
 func (s *Store) Archive(ctx context.Context, v access.Viewer, id string, version int, reason string) (Child, error) {
 	return s.setArchived(ctx, v, id, version, reason, true)
 }
 
-// Restore returns an archived child to the active census.
+// Restore returns an archived child to the active census and audits it
+// (action restore) in the same transaction. The child returned is as from
+// Archive.
 func (s *Store) Restore(ctx context.Context, v access.Viewer, id string, version int) (Child, error) {
 	return s.setArchived(ctx, v, id, version, "", false)
 }
@@ -626,6 +724,7 @@ func (s *Store) setArchived(ctx context.Context, v access.Viewer, id string, ver
 	if err := fe.Err(); err != nil {
 		return Child{}, err
 	}
+	var r row
 	err := s.db.Write(ctx, func(tx *storage.Tx) error {
 		cur, err := s.get(ctx, tx, v, id)
 		if err != nil {
@@ -644,14 +743,29 @@ func (s *Store) setArchived(ctx context.Context, v access.Viewer, id string, ver
 		if archive {
 			at = storage.TimeArg(tx.Now)
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE children SET version = version + 1, archived_at = ?, archive_reason = ?, updated_at = ? WHERE id = ? AND version = ?`,
+		res, err := tx.ExecContext(ctx, `UPDATE children SET version = version + 1, archived_at = ?, archive_reason = ?, updated_at = ? WHERE id = ? AND version = ?`,
 			at, reason, storage.TimeArg(tx.Now), id, version)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return errs.New(errs.Conflict, ErrStale)
+		}
+		action := audit.ActionRestore
+		if archive {
+			action = audit.ActionArchive
+		}
+		if err := audit.Record(ctx, tx, v, audit.Entry{Action: action, RecordType: RecordType, RecordID: id,
+			Changes: audit.Diff(archiveNames, archiveValues(cur.c.Archived, cur.c.ArchiveReason), archiveValues(archive, reason), nil)}); err != nil {
+			return err
+		}
+		r, err = s.get(ctx, tx, access.System(), id)
 		return err
 	})
 	if err != nil {
 		return Child{}, err
 	}
-	return s.Get(ctx, v, id)
+	return s.written(v, r, false)
 }
 
 // HistoryEntry is one change of a child's categories.
@@ -713,8 +827,10 @@ func dropDifficulty(cs []string) []string {
 // Reclassify re-derives the classification of every active child whose
 // category can have changed by the passage of time alone — those still
 // counted left-behind who have turned 16 by asOf — and records each change
-// in the history (source "daily"). It returns how many children changed.
-// The daily job calls it; it is idempotent.
+// in the history (source "daily") and in the audit log (one entry per
+// child changed: action update by the system, user "", the classification
+// fields old → new, the difficulty category left out). It returns how many
+// children changed. The daily job calls it; it is idempotent.
 func (s *Store) Reclassify(ctx context.Context, asOf time.Time) (int, error) {
 	asOf = time.Date(asOf.Year(), asOf.Month(), asOf.Day(), 0, 0, 0, 0, time.UTC)
 	n := 0
@@ -752,6 +868,12 @@ func (s *Store) Reclassify(ctx context.Context, asOf time.Time) (int, error) {
 				return err
 			}
 			if err := addHistory(ctx, tx, c.ID, on, "daily", old, cl, ChangeReason(old, cl, false)); err != nil {
+				return err
+			}
+			after := c
+			after.LeftBehind, after.LeftBehindReason, after.Categories = cl.LeftBehind, cl.Reason, cl.Categories
+			if err := audit.Record(ctx, tx, access.System(), audit.Entry{Action: audit.ActionUpdate, RecordType: RecordType, RecordID: c.ID,
+				Changes: audit.Diff(classNames, auditValues(c, "", ""), auditValues(after, "", ""), auditMasked), Note: reclassifyNote(asOf)}); err != nil {
 				return err
 			}
 			n++

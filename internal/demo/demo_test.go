@@ -156,7 +156,7 @@ func TestLoad(t *testing.T) {
 	if err != nil || len(p.Children) != 1 {
 		t.Fatalf("list 文沧: %v %+v", err, p)
 	}
-	c, err := a.Children.Get(ctx, access.System(), p.Children[0].ID)
+	c, err := a.Children.GetRevealed(ctx, access.System(), p.Children[0].ID)
 	if err != nil || len(c.IDNumber) != 18 || !strings.HasPrefix(c.IDNumber, "530524") || c.Guardian.Name == "" {
 		t.Errorf("child %+v: %v", c, err)
 	}

@@ -7,6 +7,7 @@ import (
 	"github.com/google/uuid"
 
 	"guanai/internal/access"
+	"guanai/internal/audit"
 	"guanai/internal/children"
 	"guanai/internal/errs"
 	"guanai/internal/person"
@@ -17,10 +18,11 @@ import (
 // validated first, and if any is bad (or two share an ID number, or one is
 // already registered) nothing is written and the errors come back as
 // children.RowErrors (0-based input index and field errors) inside an
-// errs.Invalid error. It returns the new ids in input order. A viewer who
-// may not write gets errs.Forbidden.
+// errs.Invalid error. Each elder gets its own audit entry (action create),
+// written in the same transaction. It returns the new ids in input order.
+// A viewer who may not write gets errs.Forbidden.
 func (s *Store) CreateMany(ctx context.Context, v access.Viewer, ins []Input) ([]string, error) {
-	if !v.CanWrite {
+	if !v.CanWriteRegion() {
 		return nil, errs.New(errs.Forbidden, "您无权登记老人信息")
 	}
 	var ids []string
@@ -41,7 +43,7 @@ func (s *Store) CreateMany(ctx context.Context, v access.Viewer, ins []Input) ([
 // a row error nothing has been written by it, but the caller must still
 // roll back by returning the error from its transaction function.
 func (s *Store) CreateManyTx(ctx context.Context, tx *storage.Tx, v access.Viewer, ins []Input) ([]string, error) {
-	if !v.CanWrite {
+	if !v.CanWriteRegion() {
 		return nil, errs.New(errs.Forbidden, "您无权登记老人信息")
 	}
 	vals := make([]valid, len(ins))
@@ -81,15 +83,16 @@ func (s *Store) CreateManyTx(ctx context.Context, tx *storage.Tx, v access.Viewe
 	ids := make([]string, len(vals))
 	for i := range vals {
 		ids[i] = uuid.Must(uuid.NewV7()).String()
-		if err := s.insert(ctx, tx, ids[i], vals[i]); err != nil {
+		if err := s.insert(ctx, tx, v, ids[i], vals[i]); err != nil {
 			return nil, err
 		}
 	}
 	return ids, nil
 }
 
-// insert writes one validated elder. It is the same statement Create runs.
-func (s *Store) insert(ctx context.Context, tx *storage.Tx, id string, val valid) error {
+// insert writes one validated elder and its audit entry (action create).
+// It is what Create runs.
+func (s *Store) insert(ctx context.Context, tx *storage.Tx, v access.Viewer, id string, val valid) error {
 	sealed, err := person.Seal(s.vault, "elder", val.idNumber)
 	if err != nil {
 		return err
@@ -101,5 +104,9 @@ func (s *Store) insert(ctx context.Context, tx *storage.Tx, id string, val valid
 		id, sealed.Cipher, sealed.Hash, sealed.Mask, sealed.Tail, in.Name, in.Sex, storage.DateArg(val.birth), in.VillageCode, in.Living,
 		in.ChildrenAway, in.ContactName, in.ContactRelation, in.ContactPhone, person.JoinSet(in.HealthFlags), in.Notes,
 		storage.TimeArg(tx.Now), storage.TimeArg(tx.Now))
-	return err
+	if err != nil {
+		return err
+	}
+	return audit.Record(ctx, tx, v, audit.Entry{Action: audit.ActionCreate, RecordType: RecordType, RecordID: id,
+		Changes: audit.Diff(auditNames, auditValues(Elder{}, ""), auditValues(val.elder(), sealed.Hash), auditMasked)})
 }

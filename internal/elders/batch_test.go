@@ -77,7 +77,7 @@ func TestCreateManyAllOrNothing(t *testing.T) {
 	if err != nil || len(ids) != 2 {
 		t.Fatalf("good batch: %v %v", ids, err)
 	}
-	e, err := s.Get(ctx, access.System(), ids[1])
+	e, err := s.GetRevealed(ctx, access.System(), ids[1])
 	if err != nil || e.BirthDate.Format("2006-01-02") != "1951-01-09" || e.IDNumber != elder("1951-01-09", 3).IDNumber {
 		t.Fatalf("ids out of order or record wrong: %+v %v", e, err)
 	}

@@ -6,13 +6,16 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/google/uuid"
 
 	"guanai/internal/access"
+	"guanai/internal/audit"
 	"guanai/internal/errs"
 	"guanai/internal/person"
 	"guanai/internal/regions"
@@ -245,13 +248,46 @@ func (s *Store) get(ctx context.Context, q storage.Querier, v access.Viewer, id 
 	return e, c, nil
 }
 
-// Get returns an elder in the viewer's scope, or errs.NotFound.
+// Get returns an elder in the viewer's scope, or errs.NotFound. The ID
+// number is masked (GetRevealed shows it). Health flags are shown to a
+// viewer who may see them; when they are not empty the view is audited
+// first (action view_sensitive, note "health"), and the elder is returned
+// only once that entry is committed.
 func (s *Store) Get(ctx context.Context, v access.Viewer, id string) (Elder, error) {
+	return s.view(ctx, v, id, false)
+}
+
+// GetRevealed is Get with the full ID number for a viewer who may see it
+// (v.May.IDNumber). Every such read is audited before the number is
+// returned: action view_sensitive, note "id_number" (",health" added when
+// health flags are shown too). A viewer who may not see ID numbers gets it
+// masked, as from Get.
+func (s *Store) GetRevealed(ctx context.Context, v access.Viewer, id string) (Elder, error) {
+	return s.view(ctx, v, id, true)
+}
+
+func (s *Store) view(ctx context.Context, v access.Viewer, id string, reveal bool) (Elder, error) {
 	e, c, err := s.get(ctx, s.db.Reader(), v, id)
 	if err != nil {
 		return Elder{}, err
 	}
-	return s.present(v, e, c, true)
+	e, err = s.present(v, e, c, reveal)
+	if err != nil {
+		return Elder{}, err
+	}
+	var fields []string
+	if reveal && v.May.IDNumber {
+		fields = append(fields, "id_number")
+	}
+	if len(e.HealthFlags) > 0 {
+		fields = append(fields, "health")
+	}
+	if len(fields) > 0 {
+		if err := s.logView(ctx, v, e.ID, strings.Join(fields, ",")); err != nil {
+			return Elder{}, err
+		}
+	}
+	return e, nil
 }
 
 // Filter selects elders for a list.
@@ -272,13 +308,8 @@ type Page struct {
 	Offset int     `json:"offset"`
 }
 
-// List returns one page of elders in the viewer's scope; ID numbers masked.
-func (s *Store) List(ctx context.Context, v access.Viewer, f Filter) (Page, error) {
-	if f.Limit <= 0 {
-		f.Limit = 50
-	}
-	f.Limit = min(f.Limit, 500)
-	f.Offset = max(f.Offset, 0)
+// where builds the WHERE clause for f and the viewer.
+func (f *Filter) where(v access.Viewer) (string, []any, error) {
 	fe := errs.FieldErrors{}
 	where, args := v.Where("e.village_code", "", "")
 	conds := []string{where}
@@ -313,11 +344,40 @@ func (s *Store) List(ctx context.Context, v access.Viewer, f Filter) (Page, erro
 	default:
 		fe.Addf("status", "状态“%s”无效", f.Status)
 	}
-	if err := fe.Err(); err != nil {
+	return strings.Join(conds, " AND "), args, fe.Err()
+}
+
+// Count returns how many elders match f in the viewer's scope (Limit and
+// Offset are ignored). It shows no field, so it is never audited.
+func (s *Store) Count(ctx context.Context, v access.Viewer, f Filter) (int, error) {
+	where, args, err := f.where(v)
+	if err != nil {
+		return 0, err
+	}
+	var n int
+	if err := s.db.Reader().QueryRowContext(ctx, `SELECT COUNT(*) FROM elders e WHERE `+where, args...).Scan(&n); err != nil {
+		return 0, errs.Wrap(err, "count elders")
+	}
+	return n, nil
+}
+
+// List returns one page of elders in the viewer's scope; ID numbers
+// masked. Health flags are shown to a viewer who may see them; a page that
+// shows any is audited first, as one view_sensitive entry for the whole
+// call (record id "", note "list:health:N" where N is how many elders on
+// the page show health flags). To know only how many match, use Count.
+func (s *Store) List(ctx context.Context, v access.Viewer, f Filter) (Page, error) {
+	if f.Limit <= 0 {
+		f.Limit = 50
+	}
+	f.Limit = min(f.Limit, 500)
+	f.Offset = max(f.Offset, 0)
+	where, args, err := f.where(v)
+	if err != nil {
 		return Page{}, err
 	}
 	p := Page{Elders: []Elder{}, Limit: f.Limit, Offset: f.Offset}
-	rows, err := s.db.Reader().QueryContext(ctx, `SELECT `+columns+`, COUNT(*) OVER () FROM elders e WHERE `+strings.Join(conds, " AND ")+
+	rows, err := s.db.Reader().QueryContext(ctx, `SELECT `+columns+`, COUNT(*) OVER () FROM elders e WHERE `+where+
 		` ORDER BY e.village_code, e.name, e.id LIMIT ? OFFSET ?`, append(args, f.Limit, f.Offset)...)
 	if err != nil {
 		return Page{}, errs.Wrap(err, "list elders")
@@ -338,9 +398,22 @@ func (s *Store) List(ctx context.Context, v access.Viewer, f Filter) (Page, erro
 		return Page{}, errs.Wrap(err, "list elders")
 	}
 	if len(p.Elders) == 0 && f.Offset > 0 {
-		err = s.db.Reader().QueryRowContext(ctx, `SELECT COUNT(*) FROM elders e WHERE `+strings.Join(conds, " AND "), args...).Scan(&p.Total)
+		if err := s.db.Reader().QueryRowContext(ctx, `SELECT COUNT(*) FROM elders e WHERE `+where, args...).Scan(&p.Total); err != nil {
+			return Page{}, errs.Wrap(err, "list elders")
+		}
 	}
-	return p, errs.Wrap(err, "list elders")
+	shown := 0
+	for _, e := range p.Elders {
+		if len(e.HealthFlags) > 0 {
+			shown++
+		}
+	}
+	if shown > 0 {
+		if err := s.logView(ctx, v, "", fmt.Sprintf("list:health:%d", shown)); err != nil {
+			return Page{}, err
+		}
+	}
+	return p, nil
 }
 
 type scanPlus struct {
@@ -350,14 +423,17 @@ type scanPlus struct {
 
 func (s scanPlus) Scan(dest ...any) error { return s.rows.Scan(append(dest, s.extra)...) }
 
-// Create registers an elder; a duplicate ID number is refused with
-// errs.Conflict naming the region of the existing record.
+// Create registers an elder and audits it (action create, every field
+// set, the ID number and health flags masked) in the same transaction; a
+// duplicate ID number is refused with errs.Conflict naming the region of
+// the existing record. The elder returned has the ID number masked.
 func (s *Store) Create(ctx context.Context, v access.Viewer, in Input) (Elder, error) {
-	if !v.CanWrite {
+	if !v.CanWriteRegion() {
 		return Elder{}, errs.New(errs.Forbidden, "您无权登记老人信息")
 	}
 	val, fe := validate(in, s.db.Now())
 	id := uuid.Must(uuid.NewV7()).String()
+	var out Elder
 	err := s.db.Write(ctx, func(tx *storage.Tx) error {
 		if err := s.checkVillage(ctx, tx, v, &val.in, fe); err != nil {
 			return err
@@ -365,22 +441,31 @@ func (s *Store) Create(ctx context.Context, v access.Viewer, in Input) (Elder, e
 		if err := fe.Err(); err != nil {
 			return err
 		}
-		return s.insert(ctx, tx, id, val)
+		if err := s.insert(ctx, tx, v, id, val); err != nil {
+			return err
+		}
+		var err error
+		out, err = s.written(ctx, tx, v, id, true)
+		return err
 	})
 	if err != nil {
 		return Elder{}, s.duplicate(ctx, v, err, val.idNumber)
 	}
-	return s.Get(ctx, v, id)
+	return out, nil
 }
 
-// Update replaces an elder's facts; a stale version gives errs.Conflict.
+// Update replaces an elder's facts and audits the fields that changed,
+// old → new (the ID number and health flags masked), in the same
+// transaction; a stale version gives errs.Conflict. The elder returned has
+// the ID number masked.
 func (s *Store) Update(ctx context.Context, v access.Viewer, id string, version int, in Input) (Elder, error) {
-	if !v.CanWrite {
+	if !v.CanWriteRegion() {
 		return Elder{}, errs.New(errs.Forbidden, "您无权修改老人信息")
 	}
 	val, fe := validate(in, s.db.Now())
+	var out Elder
 	err := s.db.Write(ctx, func(tx *storage.Tx) error {
-		cur, _, err := s.get(ctx, tx, v, id)
+		cur, curCipher, err := s.get(ctx, tx, v, id)
 		if err != nil {
 			return err
 		}
@@ -413,18 +498,29 @@ func (s *Store) Update(ctx context.Context, v access.Viewer, id string, version 
 		if n, _ := res.RowsAffected(); n != 1 {
 			return errs.New(errs.Conflict, "该记录已被他人修改，请查看最新内容后重新提交")
 		}
-		return nil
+		old, err := s.vault.Open(curCipher)
+		if err != nil {
+			return errs.Wrap(err, "open id number")
+		}
+		if err := audit.Record(ctx, tx, v, audit.Entry{Action: audit.ActionUpdate, RecordType: RecordType, RecordID: id,
+			Changes: audit.Diff(auditNames, auditValues(cur, s.token(old)), auditValues(val.elder(), sealed.Hash), auditMasked)}); err != nil {
+			return err
+		}
+		out, err = s.written(ctx, tx, v, id, true)
+		return err
 	})
 	if err != nil {
 		return Elder{}, s.duplicate(ctx, v, err, val.idNumber)
 	}
-	return s.Get(ctx, v, id)
+	return out, nil
 }
 
-// Archive takes an elder out of the active census; a stale version gives
-// errs.Conflict.
+// Archive takes an elder out of the active census and audits it (action
+// archive) in the same transaction; a stale version gives errs.Conflict.
+// The elder returned has the ID number masked and no health flags (Masked
+// lists "health"): read them with Get.
 func (s *Store) Archive(ctx context.Context, v access.Viewer, id string, version int, reason string) (Elder, error) {
-	if !v.CanWrite {
+	if !v.CanWriteRegion() {
 		return Elder{}, errs.New(errs.Forbidden, "您无权修改老人信息")
 	}
 	fe := errs.FieldErrors{}
@@ -434,6 +530,21 @@ func (s *Store) Archive(ctx context.Context, v access.Viewer, id string, version
 	if err := fe.Err(); err != nil {
 		return Elder{}, err
 	}
+	return s.setArchived(ctx, v, id, version, reason, true)
+}
+
+// Restore returns an archived elder to the active census and audits it
+// (action restore) in the same transaction; a stale version gives
+// errs.Conflict. The elder returned is as from Archive.
+func (s *Store) Restore(ctx context.Context, v access.Viewer, id string, version int) (Elder, error) {
+	if !v.CanWriteRegion() {
+		return Elder{}, errs.New(errs.Forbidden, "您无权修改老人信息")
+	}
+	return s.setArchived(ctx, v, id, version, "", false)
+}
+
+func (s *Store) setArchived(ctx context.Context, v access.Viewer, id string, version int, reason string, archive bool) (Elder, error) {
+	var out Elder
 	err := s.db.Write(ctx, func(tx *storage.Tx) error {
 		cur, _, err := s.get(ctx, tx, v, id)
 		if err != nil {
@@ -442,17 +553,41 @@ func (s *Store) Archive(ctx context.Context, v access.Viewer, id string, version
 		if cur.Version != version {
 			return errs.New(errs.Conflict, "该记录已被他人修改，请查看最新内容后重新提交")
 		}
-		if cur.Archived {
-			return errs.New(errs.Invalid, "该记录已归档")
+		if cur.Archived == archive {
+			if archive {
+				return errs.New(errs.Invalid, "该记录已归档")
+			}
+			return errs.New(errs.Invalid, "该记录未归档")
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE elders SET version = version + 1, archived_at = ?, archive_reason = ?, updated_at = ? WHERE id = ? AND version = ?`,
-			storage.TimeArg(tx.Now), reason, storage.TimeArg(tx.Now), id, version)
+		var at any
+		if archive {
+			at = storage.TimeArg(tx.Now)
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE elders SET version = version + 1, archived_at = ?, archive_reason = ?, updated_at = ? WHERE id = ? AND version = ?`,
+			at, reason, storage.TimeArg(tx.Now), id, version)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return errs.New(errs.Conflict, "该记录已被他人修改，请查看最新内容后重新提交")
+		}
+		action := audit.ActionRestore
+		if archive {
+			action = audit.ActionArchive
+		}
+		if err := audit.Record(ctx, tx, v, audit.Entry{Action: action, RecordType: RecordType, RecordID: id,
+			Changes: audit.Diff([]string{"archived", "archive_reason"},
+				map[string]string{"archived": strconv.FormatBool(cur.Archived), "archive_reason": cur.ArchiveReason},
+				map[string]string{"archived": strconv.FormatBool(archive), "archive_reason": reason}, nil)}); err != nil {
+			return err
+		}
+		out, err = s.written(ctx, tx, v, id, false)
 		return err
 	})
 	if err != nil {
 		return Elder{}, err
 	}
-	return s.Get(ctx, v, id)
+	return out, nil
 }
 
 func (s *Store) duplicate(ctx context.Context, v access.Viewer, err error, idNumber string) error {

@@ -8,11 +8,13 @@ import (
 	"database/sql"
 	"errors"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/google/uuid"
 
 	"guanai/internal/access"
+	"guanai/internal/audit"
 	"guanai/internal/errs"
 	"guanai/internal/person"
 	"guanai/internal/regions"
@@ -82,6 +84,20 @@ type Input struct {
 	Phone      string `json:"phone"`
 }
 
+// How the audit log names school and class records.
+const (
+	RecordTypeSchool = "school"
+	RecordTypeClass  = "class"
+)
+
+// auditNames are the fields of a school the audit log compares.
+var auditNames = []string{"name", "kind", "region_code", "address", "phone"}
+
+// values returns the audited fields of a school input as text.
+func (in Input) values() map[string]string {
+	return map[string]string{"name": in.Name, "kind": in.Kind, "region_code": in.RegionCode, "address": in.Address, "phone": in.Phone}
+}
+
 // Store reads and writes schools and classes.
 type Store struct {
 	db      *storage.DB
@@ -119,10 +135,11 @@ func (s *Store) validate(ctx context.Context, q storage.Querier, v access.Viewer
 	return fe.Err()
 }
 
-// Create adds a school in the viewer's scope; a second school of the same
-// name in the same region is refused.
+// Create adds a school in the viewer's scope and audits it (record type
+// "school", action create, every field set) in the same transaction; a
+// second school of the same name in the same region is refused.
 func (s *Store) Create(ctx context.Context, v access.Viewer, in Input) (School, error) {
-	if !v.CanWrite {
+	if !v.CanWriteRegion() {
 		return School{}, errs.New(errs.Forbidden, "您无权登记学校")
 	}
 	id := uuid.Must(uuid.NewV7()).String()
@@ -132,7 +149,11 @@ func (s *Store) Create(ctx context.Context, v access.Viewer, in Input) (School, 
 		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO schools (id, version, name, kind, region_code, address, phone, created_at, updated_at)
 			VALUES (?, 1, ?, ?, ?, ?, ?, ?, ?)`, id, in.Name, in.Kind, in.RegionCode, in.Address, in.Phone, storage.TimeArg(tx.Now), storage.TimeArg(tx.Now))
-		return err
+		if err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, v, audit.Entry{Action: audit.ActionCreate, RecordType: RecordTypeSchool, RecordID: id,
+			Changes: audit.Diff(auditNames, nil, in.values(), nil)})
 	})
 	if storage.IsUnique(err, "") {
 		return School{}, &errs.Error{Code: errs.Conflict, Message: "该地区已有同名学校", Fields: map[string]string{"name": "该地区已有同名学校"}, Err: err}
@@ -143,13 +164,15 @@ func (s *Store) Create(ctx context.Context, v access.Viewer, in Input) (School, 
 	return s.Get(ctx, v, id)
 }
 
-// Update changes a school; a stale version is refused with errs.Conflict.
+// Update changes a school and audits the fields that changed, old → new,
+// in the same transaction; a stale version is refused with errs.Conflict.
 func (s *Store) Update(ctx context.Context, v access.Viewer, id string, version int, in Input) (School, error) {
-	if !v.CanWrite {
+	if !v.CanWriteSchool() {
 		return School{}, errs.New(errs.Forbidden, "您无权修改学校")
 	}
 	err := s.db.Write(ctx, func(tx *storage.Tx) error {
-		if _, err := s.get(ctx, tx, v, id); err != nil {
+		cur, err := s.get(ctx, tx, v, id)
+		if err != nil {
 			return err
 		}
 		if err := s.validate(ctx, tx, v, &in); err != nil {
@@ -163,7 +186,9 @@ func (s *Store) Update(ctx context.Context, v access.Viewer, id string, version 
 		if n, _ := res.RowsAffected(); n != 1 {
 			return errs.New(errs.Conflict, "该学校已被他人修改，请刷新后重试")
 		}
-		return nil
+		old := Input{Name: cur.Name, Kind: cur.Kind, RegionCode: cur.RegionCode, Address: cur.Address, Phone: cur.Phone}
+		return audit.Record(ctx, tx, v, audit.Entry{Action: audit.ActionUpdate, RecordType: RecordTypeSchool, RecordID: id,
+			Changes: audit.Diff(auditNames, old.values(), in.values(), nil)})
 	})
 	if storage.IsUnique(err, "") {
 		return School{}, &errs.Error{Code: errs.Conflict, Message: "该地区已有同名学校", Fields: map[string]string{"name": "该地区已有同名学校"}, Err: err}
@@ -283,9 +308,10 @@ func (s *Store) List(ctx context.Context, v access.Viewer, f Filter) (Page, erro
 	return p, errs.Wrap(err, "list schools")
 }
 
-// AddClass adds a class to a school in the viewer's scope.
+// AddClass adds a class to a school in the viewer's scope and audits it
+// (record type "class", action create) in the same transaction.
 func (s *Store) AddClass(ctx context.Context, v access.Viewer, schoolID string, grade int, name string) (Class, error) {
-	if !v.CanWrite {
+	if !v.CanWriteSchool() {
 		return Class{}, errs.New(errs.Forbidden, "您无权修改学校")
 	}
 	fe := errs.FieldErrors{}
@@ -307,7 +333,12 @@ func (s *Store) AddClass(ctx context.Context, v access.Viewer, schoolID string, 
 		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO school_classes (id, school_id, grade, name, created_at) VALUES (?, ?, ?, ?, ?)`,
 			c.ID, schoolID, grade, name, storage.TimeArg(tx.Now))
-		return err
+		if err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, v, audit.Entry{Action: audit.ActionCreate, RecordType: RecordTypeClass, RecordID: c.ID,
+			Changes: audit.Diff([]string{"school_id", "grade", "name"}, nil,
+				map[string]string{"school_id": schoolID, "grade": strconv.Itoa(grade), "name": name}, nil)})
 	})
 	if storage.IsUnique(err, "") {
 		return Class{}, &errs.Error{Code: errs.Conflict, Message: "该年级已有同名班级", Fields: map[string]string{"name": "该年级已有同名班级"}, Err: err}

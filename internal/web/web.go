@@ -1,20 +1,29 @@
-// Package web serves guanai's HTML pages. For now it serves the overview
-// page: the census at a glance for the whole tree, and where the API and its
-// documentation are.
+// Package web serves guanai's HTML pages: logging in and out, the
+// overview, the user's own account (password, second factor, access
+// tokens), user management for administrators and the audit log for
+// auditors. Pages are rendered on the server from embedded templates, one
+// typed view model per page, in Chinese, and work on a phone's browser
+// without JavaScript. Like the JSON API, web translates HTTP into calls on
+// the domain stores and holds no rules of its own.
 package web
 
 import (
+	"bytes"
 	"context"
-	"html/template"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
+	"strings"
+	"sync"
 	"time"
 
 	"guanai/internal/app"
 	"guanai/internal/authn"
-	"guanai/internal/children"
-	"guanai/internal/elders"
-	"guanai/internal/schools"
+	"guanai/internal/errs"
 )
 
 // Web serves the HTML pages.
@@ -23,108 +32,264 @@ type Web struct {
 	auth *authn.Authenticator
 	log  *slog.Logger
 	mux  *http.ServeMux
+
+	// pending holds logins waiting for their second factor.
+	pending pendingLogins
+	// enrolments holds the QR codes of TOTP enrolments in progress, so
+	// that a mistyped code can be retried against the same secret.
+	enrolments sync.Map // user id → enrolment
 }
 
-// New returns the HTML handler.
+// level says who may open a route.
+type level int
+
+const (
+	// public: anyone (logging in, health, static assets).
+	public level = iota
+	// anyUser: a logged-in user, even one who must first change the initial
+	// password or enrol a second factor (the account page, logging out).
+	anyUser
+	// fullUser: a logged-in user whose account is not restricted.
+	fullUser
+)
+
+// handler serves one route; id is the caller (zero on public routes). An
+// error it returns is rendered by Web.fail.
+type handler func(w *Web, rw http.ResponseWriter, r *http.Request, id authn.Identity) error
+
+// route is one entry of the route table.
+type route struct {
+	pattern string
+	level   level
+	h       handler
+}
+
+// routes is the HTML surface's route table: every page and form action.
+var routes = []route{
+	{"GET /{$}", fullUser, (*Web).home},
+	{"GET /healthz", public, (*Web).health},
+	{"GET /static/{file}", public, (*Web).static},
+	{"GET /login", public, (*Web).loginForm},
+	{"POST /login", public, (*Web).login},
+	{"POST /logout", anyUser, (*Web).logout},
+	{"GET /account", anyUser, (*Web).account},
+	{"POST /account/password", anyUser, (*Web).changePassword},
+	{"POST /account/totp", anyUser, (*Web).beginTOTP},
+	{"POST /account/totp/confirm", anyUser, (*Web).confirmTOTP},
+	{"POST /account/tokens", fullUser, (*Web).createToken},
+	{"POST /account/tokens/{id}/revoke", fullUser, (*Web).revokeToken},
+	{"GET /users", fullUser, (*Web).users},
+	{"GET /users/new", fullUser, (*Web).newUser},
+	{"POST /users/new", fullUser, (*Web).createUser},
+	{"GET /users/{id}", fullUser, (*Web).user},
+	{"POST /users/{id}", fullUser, (*Web).updateUser},
+	{"POST /users/{id}/unlock", fullUser, (*Web).unlockUser},
+	{"POST /users/{id}/reset-totp", fullUser, (*Web).resetTOTP},
+	{"GET /audit", fullUser, (*Web).audit},
+}
+
+// New returns the HTML handler over a, identifying callers with auth and
+// logging server errors to log (nil discards them).
 func New(a *app.App, auth *authn.Authenticator, log *slog.Logger) *Web {
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
 	w := &Web{app: a, auth: auth, log: log, mux: http.NewServeMux()}
-	w.mux.HandleFunc("GET /{$}", w.home)
-	w.mux.HandleFunc("GET /healthz", w.health)
+	w.pending.m = map[string]pendingLogin{}
+	for _, rt := range routes {
+		w.mux.HandleFunc(rt.pattern, w.wrap(rt))
+	}
 	w.mux.HandleFunc("/", func(rw http.ResponseWriter, r *http.Request) {
-		rw.Header().Set("Content-Type", "text/html; charset=utf-8")
-		rw.WriteHeader(http.StatusNotFound)
-		pages.ExecuteTemplate(rw, "notfound", nil)
+		id, _ := w.auth.Identify(r)
+		w.notFound(rw, r, id)
 	})
 	return w
 }
 
-// ServeHTTP implements http.Handler.
+// contentSecurityPolicy allows the page's own resources only, QR codes as
+// data: images, inline styles (htmx sets some) and no framing.
+const contentSecurityPolicy = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; " +
+	"frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'"
+
+// ServeHTTP implements http.Handler. Every response carries the security
+// headers; every response but static assets is marked not to be stored,
+// since pages hold personal data.
 func (w *Web) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
-	rw.Header().Set("X-Content-Type-Options", "nosniff")
-	rw.Header().Set("X-Frame-Options", "DENY")
-	rw.Header().Set("Content-Security-Policy", "default-src 'self'; style-src 'self' 'unsafe-inline'")
+	h := rw.Header()
+	h.Set("Content-Security-Policy", contentSecurityPolicy)
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Referrer-Policy", "same-origin")
+	h.Set("Cache-Control", "no-store")
+	defer func() {
+		if p := recover(); p != nil {
+			if p == http.ErrAbortHandler {
+				panic(p)
+			}
+			w.serverError(rw, r, authn.Identity{}, fmt.Errorf("panic: %v", p))
+		}
+	}()
 	w.mux.ServeHTTP(rw, r)
 }
 
-func (w *Web) health(rw http.ResponseWriter, r *http.Request) {
+// maxFormBytes bounds the body of a form post.
+const maxFormBytes = 64 << 10
+
+// wrap applies a route's access level: who may open it, the CSRF check on
+// state-changing requests, and the rendering of the error it returns.
+func (w *Web) wrap(rt route) http.HandlerFunc {
+	return func(rw http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost {
+			r.Body = http.MaxBytesReader(rw, r.Body, maxFormBytes)
+			if err := r.ParseForm(); err != nil {
+				w.problem(rw, r, authn.Identity{}, http.StatusBadRequest, "无法读取提交的表单", "提交的内容过大或格式不正确，请返回后重试。")
+				return
+			}
+		}
+		var id authn.Identity
+		if rt.level != public {
+			var err error
+			id, err = w.auth.Identify(r)
+			if err != nil {
+				if c := errs.CodeOf(err); c == errs.Unauthorized || c == errs.Forbidden {
+					w.toLogin(rw, r)
+					return
+				}
+				w.serverError(rw, r, authn.Identity{}, err)
+				return
+			}
+			if rt.level == fullUser && id.User.Restricted() {
+				http.Redirect(rw, r, "/account?n="+noticeRestricted, http.StatusSeeOther)
+				return
+			}
+			if err := authn.CheckCSRF(r, id); err != nil {
+				w.problem(rw, r, id, http.StatusForbidden, "安全令牌无效",
+					"请求缺少有效的安全令牌，可能是页面已过期。请返回、刷新页面后重试；本次操作没有生效。")
+				return
+			}
+		}
+		if err := rt.h(w, rw, r, id); err != nil {
+			w.fail(rw, r, id, err)
+		}
+	}
+}
+
+// toLogin sends a caller who is not logged in (or whose session ended) to
+// the login page, remembering where they were going.
+func (w *Web) toLogin(rw http.ResponseWriter, r *http.Request) {
+	q := url.Values{}
+	if r.Method == http.MethodGet && r.URL.Path != "/" {
+		q.Set("next", r.URL.RequestURI())
+	}
+	if authn.SessionID(r) != "" {
+		q.Set("n", noticeExpired)
+		authn.ClearSession(rw, r)
+	}
+	target := "/login"
+	if len(q) > 0 {
+		target += "?" + q.Encode()
+	}
+	http.Redirect(rw, r, target, http.StatusSeeOther)
+}
+
+// fail renders an error a handler returned: records out of reach (not
+// found, not allowed) as the not-found page, so that nothing reveals they
+// exist; an expired login as a trip to the login page; anything unexpected
+// as the server-error page.
+func (w *Web) fail(rw http.ResponseWriter, r *http.Request, id authn.Identity, err error) {
+	e := errs.As(err)
+	switch e.Code {
+	case errs.NotFound, errs.Forbidden:
+		w.notFound(rw, r, id)
+	case errs.Unauthorized:
+		w.toLogin(rw, r)
+	case errs.Invalid, errs.BadRequest:
+		w.problem(rw, r, id, http.StatusBadRequest, "请求有误", e.Message)
+	case errs.Conflict:
+		w.problem(rw, r, id, http.StatusConflict, "操作未完成", e.Message)
+	default:
+		w.serverError(rw, r, id, err)
+	}
+}
+
+// errorPage is the view model of the error pages.
+type errorPage struct {
+	Layout
+	Heading string
+	Message string
+	// Reference identifies a server error in the log.
+	Reference string
+}
+
+func (w *Web) notFound(rw http.ResponseWriter, r *http.Request, id authn.Identity) {
+	w.render(rw, r, http.StatusNotFound, "error", errorPage{Layout: w.layout(r, id, "页面不存在"),
+		Heading: "页面不存在", Message: "您要找的页面不存在，或您无权查看。"})
+}
+
+func (w *Web) problem(rw http.ResponseWriter, r *http.Request, id authn.Identity, status int, heading, msg string) {
+	w.render(rw, r, status, "error", errorPage{Layout: w.layout(r, id, heading), Heading: heading, Message: msg})
+}
+
+// serverError logs err with a reference number and shows only the number.
+func (w *Web) serverError(rw http.ResponseWriter, r *http.Request, id authn.Identity, err error) {
+	ref := newRef()
+	w.log.Error("web", "ref", ref, "method", r.Method, "path", r.URL.Path, "err", err)
+	page := errorPage{Layout: w.layout(r, id, "服务器内部错误"), Heading: "服务器内部错误",
+		Message: "处理您的请求时出了问题。请稍后重试；如果问题持续，请联系管理员并提供下面的编号。", Reference: ref}
+	var buf bytes.Buffer
+	if err := pages["error"].ExecuteTemplate(&buf, "layout", page); err != nil {
+		w.log.Error("web: render error page", "ref", ref, "err", err)
+		http.Error(rw, "服务器内部错误，编号 "+ref, http.StatusInternalServerError)
+		return
+	}
+	rw.Header().Set("Content-Type", "text/html; charset=utf-8")
+	rw.WriteHeader(http.StatusInternalServerError)
+	rw.Write(buf.Bytes())
+}
+
+func newRef() string {
+	b := make([]byte, 5)
+	rand.Read(b)
+	return strings.ToUpper(hex.EncodeToString(b))
+}
+
+// render executes the page template into a buffer first, so that a
+// template error becomes a clean server-error page.
+func (w *Web) render(rw http.ResponseWriter, r *http.Request, status int, page string, data any) {
+	t, ok := pages[page]
+	if !ok {
+		w.serverError(rw, r, authn.Identity{}, fmt.Errorf("no template %q", page))
+		return
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", data); err != nil {
+		if page == "error" {
+			w.log.Error("web: render error page", "err", err)
+			http.Error(rw, "服务器内部错误", http.StatusInternalServerError)
+			return
+		}
+		w.serverError(rw, r, authn.Identity{}, fmt.Errorf("render %s: %w", page, err))
+		return
+	}
+	rw.Header().Set("Content-Type", "text/html; charset=utf-8")
+	rw.WriteHeader(status)
+	rw.Write(buf.Bytes())
+}
+
+// seeOther redirects after a successful form post (post/redirect/get).
+func seeOther(rw http.ResponseWriter, r *http.Request, target string) error {
+	http.Redirect(rw, r, target, http.StatusSeeOther)
+	return nil
+}
+
+func (w *Web) health(rw http.ResponseWriter, r *http.Request, _ authn.Identity) error {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
+	rw.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	if err := w.app.DB.SQL().PingContext(ctx); err != nil {
 		http.Error(rw, "database unavailable", http.StatusServiceUnavailable)
-		return
+		return nil
 	}
 	rw.Write([]byte("ok\n"))
+	return nil
 }
-
-// overview is the view model of the home page.
-type overview struct {
-	Children, LeftBehind, Difficulty, Migrant, Elders, Schools int
-	Engine                                                     string
-}
-
-func (w *Web) home(rw http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	id, err := w.auth.Identify(r)
-	if err != nil {
-		http.Redirect(rw, r, "/login", http.StatusSeeOther)
-		return
-	}
-	v := id.Viewer
-	var o overview
-	count := func(f children.Filter) int {
-		if err != nil {
-			return 0
-		}
-		var n int
-		n, err = w.app.Children.Count(ctx, v, f)
-		return n
-	}
-	o.Children = count(children.Filter{})
-	o.LeftBehind = count(children.Filter{Category: children.CategoryLeftBehind})
-	o.Difficulty = count(children.Filter{Category: children.CategoryDifficulty})
-	o.Migrant = count(children.Filter{Category: children.CategoryMigrant})
-	if err == nil {
-		var ep elders.Page
-		if ep, err = w.app.Elders.List(ctx, v, elders.Filter{Limit: 1}); err == nil {
-			o.Elders = ep.Total
-		}
-	}
-	if err == nil {
-		var sp schools.Page
-		if sp, err = w.app.Schools.List(ctx, v, schools.Filter{Limit: 1}); err == nil {
-			o.Schools = sp.Total
-		}
-	}
-	if err != nil {
-		w.log.Error("home", "err", err)
-		http.Error(rw, "服务器内部错误", http.StatusInternalServerError)
-		return
-	}
-	o.Engine = string(w.app.DB.Dialect())
-	rw.Header().Set("Content-Type", "text/html; charset=utf-8")
-	rw.Header().Set("Cache-Control", "no-store")
-	if err := pages.ExecuteTemplate(rw, "home", o); err != nil {
-		w.log.Error("home", "err", err)
-	}
-}
-
-var pages = template.Must(template.New("").Parse(`
-{{define "head"}}<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>关爱 guanai</title><style>body{font-family:system-ui,"PingFang SC","Microsoft YaHei",sans-serif;margin:0 auto;max-width:48rem;padding:1rem;color:#1a1a1a}
-dl{display:grid;grid-template-columns:repeat(auto-fit,minmax(9rem,1fr));gap:.75rem}dl div{border:1px solid #ccc;border-radius:.5rem;padding:.75rem}
-dt{color:#444;font-size:.9rem}dd{margin:0;font-size:1.6rem;font-weight:600}a{color:#0b57d0}</style></head><body>{{end}}
-{{define "home"}}{{template "head"}}
-<h1>关爱 · 农村留守儿童关爱服务平台</h1>
-<p>全部辖区的摸底登记概况：</p>
-<dl>
-<div><dt>在册儿童</dt><dd>{{.Children}}</dd></div>
-<div><dt>农村留守儿童</dt><dd>{{.LeftBehind}}</dd></div>
-<div><dt>困境儿童</dt><dd>{{.Difficulty}}</dd></div>
-<div><dt>流动儿童</dt><dd>{{.Migrant}}</dd></div>
-<div><dt>留守老人</dt><dd>{{.Elders}}</dd></div>
-<div><dt>学校</dt><dd>{{.Schools}}</dd></div>
-</dl>
-<p>数据接口：<a href="/api/v1/openapi.json">/api/v1/openapi.json</a>（OpenAPI 3 文档）。数据库：{{.Engine}}。</p>
-</body></html>{{end}}
-{{define "notfound"}}{{template "head"}}<h1>页面不存在</h1><p>您要找的页面不存在，或您无权查看。<a href="/">返回首页</a></p></body></html>{{end}}
-`))
