@@ -360,7 +360,10 @@ func table() []row {
 		{"GET", "/api/v1/schools/{schoolOut}", nil, "404 *"},
 		{"PUT", "/api/v1/schools/{schoolIn}", versioned("school", "schoolIn", fixed(schools.Input{Name: "大田坝镇中心小学", Kind: "primary", RegionCode: township})), "403 200 200 403 *"},
 		{"PUT", "/api/v1/schools/{schoolOut}", versioned("school", "schoolOut", fixed(schools.Input{Name: "华山小学", Kind: "primary", RegionCode: township})), "403 404 404 403 *"},
-		{"POST", "/api/v1/schools/{schoolIn}/classes", func(t *testing.T, w *world) any { w.seq++; return map[string]any{"grade": 4, "name": fmt.Sprintf("%d班", w.seq)} }, "403 201 201 403 *"},
+		{"POST", "/api/v1/schools/{schoolIn}/classes", func(t *testing.T, w *world) any {
+			w.seq++
+			return map[string]any{"grade": 4, "name": fmt.Sprintf("%d班", w.seq)}
+		}, "403 201 201 403 *"},
 		{"POST", "/api/v1/schools/{schoolOut}/classes", fixed(map[string]any{"grade": 4, "name": "五班"}), "403 404 404 403 *"},
 
 		{"GET", "/api/v1/children", nil, "200 *"},
