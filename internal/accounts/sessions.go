@@ -122,27 +122,9 @@ func (s *Store) Login(ctx context.Context, c Credentials, ip, userAgent string) 
 		return Session{}, User{}, lockedError(u.LockedUntil)
 	}
 	fail := func(note, msg string) error {
-		var locked time.Time
-		err := s.db.Write(ctx, func(tx *storage.Tx) error {
-			var n int
-			if err := tx.QueryRowContext(ctx, `UPDATE users SET failed_logins = failed_logins + 1 WHERE id = ? RETURNING failed_logins`, u.ID).Scan(&n); err != nil {
-				return err
-			}
-			if err := audit.Record(ctx, tx, uv, audit.Entry{Action: audit.ActionLoginFailed, RecordType: "user", RecordID: u.ID, Note: note}); err != nil {
-				return err
-			}
-			if n >= s.Policy.MaxFailures {
-				locked = tx.Now.Add(s.Policy.LockFor)
-				if _, err := tx.ExecContext(ctx, `UPDATE users SET failed_logins = 0, locked_until = ? WHERE id = ?`, storage.TimeArg(locked), u.ID); err != nil {
-					return err
-				}
-				return audit.Record(ctx, tx, uv, audit.Entry{Action: audit.ActionLockout, RecordType: "user", RecordID: u.ID,
-					Note: fmt.Sprintf("连续%d次登录失败，锁定至%s", n, locked.In(person.China).Format("2006-01-02 15:04"))})
-			}
-			return nil
-		})
+		locked, err := s.recordFailure(ctx, u.ID, uv, note)
 		if err != nil {
-			return errs.Wrap(err, "login")
+			return err
 		}
 		if !locked.IsZero() {
 			return lockedError(locked)
@@ -192,6 +174,34 @@ func (s *Store) Login(ctx context.Context, c Credentials, ip, userAgent string) 
 		return Session{}, User{}, errs.Wrap(err, "login")
 	}
 	return sess, u, nil
+}
+
+// recordFailure counts a wrong password (or code) against the account and
+// audits it; at MaxFailures in a row it locks the account for LockFor,
+// ends its sessions, and returns when the lock ends.
+func (s *Store) recordFailure(ctx context.Context, userID string, uv access.Viewer, note string) (locked time.Time, err error) {
+	err = s.db.Write(ctx, func(tx *storage.Tx) error {
+		var n int
+		if err := tx.QueryRowContext(ctx, `UPDATE users SET failed_logins = failed_logins + 1 WHERE id = ? RETURNING failed_logins`, userID).Scan(&n); err != nil {
+			return err
+		}
+		if err := audit.Record(ctx, tx, uv, audit.Entry{Action: audit.ActionLoginFailed, RecordType: "user", RecordID: userID, Note: note}); err != nil {
+			return err
+		}
+		if n < s.Policy.MaxFailures {
+			return nil
+		}
+		locked = tx.Now.Add(s.Policy.LockFor)
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET failed_logins = 0, locked_until = ? WHERE id = ?`, storage.TimeArg(locked), userID); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ?`, userID); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, uv, audit.Entry{Action: audit.ActionLockout, RecordType: "user", RecordID: userID,
+			Note: fmt.Sprintf("连续%d次登录失败，锁定至%s", n, locked.In(person.China).Format("2006-01-02 15:04"))})
+	})
+	return locked, errs.Wrap(err, "record failure")
 }
 
 func clip(s string, n int) string {
@@ -266,6 +276,15 @@ func (s *Store) ChangePassword(ctx context.Context, v access.Viewer, sessionID, 
 		return err
 	}
 	if !CheckPassword(u.passwordHash, current) {
+		// Guessing the current password counts like a failed login: the
+		// account locks (and this session ends) after MaxFailures.
+		locked, err := s.recordFailure(ctx, u.ID, v, "修改密码时当前密码错误")
+		if err != nil {
+			return err
+		}
+		if !locked.IsZero() {
+			return lockedError(locked)
+		}
 		return errs.FieldErrors{"current_password": "当前密码不正确"}.Err()
 	}
 	if err := CheckPolicy("new_password", u.Username, next); err != nil {

@@ -5,6 +5,7 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -229,9 +230,16 @@ func decode(r *http.Request, dst any) error {
 	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
 		return errs.New(errs.BadRequest, "请求体必须是 JSON（Content-Type: application/json）")
 	}
-	dec := json.NewDecoder(http.MaxBytesReader(nil, r.Body, 1<<20))
+	raw, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, 1<<20))
+	if err != nil {
+		return errs.New(errs.BadRequest, "请求体超过 1 MiB")
+	}
+	if bytes.Contains(raw, []byte(`\u0000`)) {
+		return errs.New(errs.BadRequest, "请求体含有不允许的控制字符（\\u0000）")
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
-	err := dec.Decode(dst)
+	err = dec.Decode(dst)
 	if err == nil {
 		if _, err := dec.Token(); err != io.EOF {
 			return errs.New(errs.BadRequest, "请求体只能包含一个 JSON 对象")

@@ -58,9 +58,14 @@ func TestChildJSON(t *testing.T) {
 		categories         []string
 		health, difficulty []string
 	}{
-		{asSystem, "/api/v1/children/" + cid, number, guardianID, []string{},
+		// The detail shows ID numbers only when asked to, to a viewer who may see them.
+		{asSystem, "/api/v1/children/" + cid + "?reveal=id_number", number, guardianID, []string{},
+			[]string{"left_behind", "difficulty"}, []string{"malnutrition"}, []string{"poverty"}},
+		{asSystem, "/api/v1/children/" + cid, mask(number), mask(guardianID), []string{"id_number"},
 			[]string{"left_behind", "difficulty"}, []string{"malnutrition"}, []string{"poverty"}},
 		{asScoped, "/api/v1/children/" + cid, mask(number), mask(guardianID), []string{"id_number", "health", "difficulty"},
+			[]string{"left_behind"}, []string{}, []string{}},
+		{asScoped, "/api/v1/children/" + cid + "?reveal=id_number", mask(number), mask(guardianID), []string{"id_number", "health", "difficulty"},
 			[]string{"left_behind"}, []string{}, []string{}},
 		// Lists mask ID numbers even for a viewer who may see them.
 		{asSystem, "/api/v1/children", mask(number), mask(guardianID), []string{"id_number"},
@@ -380,7 +385,7 @@ func TestDuplicateIDNumber(t *testing.T) {
 	r := e.expect(409, asSystem, "PUT", "/api/v1/children/"+sid, with(second, "version", 1, "id_number", first["id_number"]))
 	mustContain(t, "message", r.Err(t).Error.Message, "昌宁县")
 	var c childJSON
-	e.expect(200, asSystem, "GET", "/api/v1/children/"+sid, nil).Decode(t, &c)
+	e.expect(200, asSystem, "GET", "/api/v1/children/"+sid+"?reveal=id_number", nil).Decode(t, &c)
 	if c.Version != 1 || c.IDNumber != second["id_number"] {
 		t.Errorf("after refused update: version %d, id_number %s", c.Version, c.IDNumber)
 	}

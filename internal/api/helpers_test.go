@@ -48,8 +48,8 @@ const (
 	asScoped   = "scoped"   // 昌宁县, may write, no sensitive fields
 	asReadOnly = "readonly" // 昌宁县, may not write
 	asAnon     = "anon"     // not logged in: the viewer func refuses
-	// Administrators of 昌宁县 as the account stores expect them (the real
-	// ones, made by accounts.ViewerFor, are in account_test.go).
+	// Administrators of 昌宁县, standing in for the real ones (made by
+	// accounts.ViewerFor from logged-in users in account_test.go).
 	asSysadmin = "sysadmin"
 	asSecadmin = "secadmin"
 	asAuditor  = "auditor"

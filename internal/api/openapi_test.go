@@ -289,6 +289,9 @@ func TestResponsesMatchSchema(t *testing.T) {
 	farID := id(t, r)
 
 	e.expect(200, S, "GET", "/api/v1/children/"+childID, nil)
+	r = e.expect(200, S, "GET", "/api/v1/children/"+childID+"?reveal=id_number", nil)
+	mustContain(t, "revealed child", string(r.Body), in["id_number"].(string))
+	e.expect(422, S, "GET", "/api/v1/children/"+childID+"?reveal=all", nil)
 	e.expect(200, asScoped, "GET", "/api/v1/children/"+childID, nil)
 	e.expect(404, S, "GET", "/api/v1/children/"+unknownID, nil)
 	e.expect(404, asScoped, "GET", "/api/v1/children/"+farID, nil)
@@ -359,10 +362,14 @@ func TestResponsesMatchSchema(t *testing.T) {
 	ein := elderInput(wencang, 10, "赵奶奶")
 	r = e.expect(201, S, "POST", "/api/v1/elders", ein)
 	elderID := id(t, r)
+	otherElder := id(t, e.expect(201, S, "POST", "/api/v1/elders", elderInput(far, 11, "钱奶奶")))
 	e.expect(409, S, "POST", "/api/v1/elders", ein)
 	e.expect(422, S, "POST", "/api/v1/elders", with(ein, "living", "nomad", "birth_date", yearsAgo(30).Format("2006-01-02")))
 	e.expect(400, S, "POST", "/api/v1/elders", raw(`{"name": 7}`))
 	e.expect(200, S, "GET", "/api/v1/elders/"+elderID, nil)
+	r = e.expect(200, S, "GET", "/api/v1/elders/"+elderID+"?reveal=id_number", nil)
+	mustContain(t, "revealed elder", string(r.Body), ein["id_number"].(string))
+	e.expect(422, S, "GET", "/api/v1/elders/"+elderID+"?reveal=yes", nil)
 	e.expect(200, asScoped, "GET", "/api/v1/elders/"+elderID, nil)
 	e.expect(404, S, "GET", "/api/v1/elders/"+unknownID, nil)
 	e.expect(200, S, "GET", "/api/v1/elders", nil)
@@ -385,6 +392,15 @@ func TestResponsesMatchSchema(t *testing.T) {
 	e.expect(400, S, "POST", "/api/v1/elders/"+elderID+"/archive", raw(``))
 	e.expect(404, S, "POST", "/api/v1/elders/"+unknownID+"/archive", map[string]any{"version": 1, "reason": "去世"})
 	e.expect(200, S, "POST", "/api/v1/elders/"+elderID+"/archive", map[string]any{"version": 2, "reason": "去世"})
+	e.expect(409, S, "POST", "/api/v1/elders/"+elderID+"/restore", map[string]any{"version": 2})
+	e.expect(400, S, "POST", "/api/v1/elders/"+elderID+"/restore", raw(`{"version": 3, "reason": 1}`))
+	e.expect(404, S, "POST", "/api/v1/elders/"+unknownID+"/restore", map[string]any{"version": 1})
+	e.expect(404, asScoped, "POST", "/api/v1/elders/"+otherElder+"/restore", map[string]any{"version": 1})
+	if r = e.expect(200, S, "POST", "/api/v1/elders/"+elderID+"/restore", map[string]any{"version": 3}); version(t, r) != 4 || r.JSON(t)["archived"] != false {
+		t.Errorf("elder after restore: %s", r.Body)
+	}
+	e.expect(422, S, "POST", "/api/v1/elders/"+elderID+"/restore", map[string]any{"version": 4})
+	e.expect(200, S, "POST", "/api/v1/elders/"+elderID+"/archive", map[string]any{"version": 4, "reason": "去世"})
 	e.expect(200, S, "GET", "/api/v1/elders?status=all", nil)
 
 	// Logging in, the caller's own account, users and the audit log.
