@@ -415,6 +415,49 @@ func table() []row {
 		{"PUT", "/api/v1/me/password", fixed(map[string]any{"current_password": "wrong", "new_password": "Another#Pass9"}), "422 *"},
 		{"POST", "/api/v1/me/totp", nil, "200 *"},
 		{"POST", "/api/v1/me/totp/confirm", fixed(map[string]any{"code": "000000"}), "422 *"},
+
+		// HTML pages (forms post url-encoded with the csrf_token field).
+		{"GET", "/", nil, "200 *"},
+		{"GET", "/account", nil, "200 *"},
+		{"POST", "/account/password", fixed(url.Values{"current_password": {"wrong"}, "new_password": {"Another#Pass9"}, "repeat_password": {"Another#Pass9"}}), "422 *"},
+		{"POST", "/account/tokens", fixed(url.Values{"name": {"网页令牌"}}), "200 *"},
+		{"POST", "/account/tokens/{otherToken}/revoke", fixed(url.Values{}), "404 *"},
+		{"GET", "/users", nil, "404 404 404 404 404 404 404 200 200 404"},
+		{"GET", "/users/new", nil, "404 404 404 404 404 404 404 200 404 404"},
+		{"POST", "/users/new", userForm(township, true), "404 404 404 404 404 404 404 303 404 404"},
+		{"POST", "/users/new", userForm("530102000000", true), "404 404 404 404 404 404 404 422 404 404"},
+		{"GET", "/users/{userIn}", nil, "404 404 404 404 404 404 404 200 200 404"},
+		{"GET", "/users/{userOut}", nil, "404 *"},
+		{"POST", "/users/{userIn}", versionedForm("userIn", userForm(township, false)), "404 404 404 404 404 404 404 303 404 404"},
+		{"POST", "/users/{userOut}", versionedForm("userOut", userForm(township, false)), "404 *"},
+		{"POST", "/users/{userIn}/unlock", fixed(url.Values{}), "404 404 404 404 404 404 404 303 303 404"},
+		{"POST", "/users/{userOut}/unlock", fixed(url.Values{}), "404 *"},
+		{"POST", "/users/{userIn}/reset-totp", fixed(url.Values{}), "404 404 404 404 404 404 404 303 303 404"},
+		{"POST", "/users/{userOut}/reset-totp", fixed(url.Values{}), "404 *"},
+		{"GET", "/audit", nil, "404 404 404 404 404 404 404 404 404 200"},
+		{"GET", "/no/such/page", nil, "404 *"},
+	}
+}
+
+// userForm is the HTML user form; creating adds a fresh username and a
+// password.
+func userForm(region string, creating bool) func(*testing.T, *world) any {
+	return func(t *testing.T, w *world) any {
+		f := url.Values{"name": {"表单用户"}, "region_code": {region}, "roles": {"leader"}, "active": {"on"}}
+		if creating {
+			w.seq++
+			f.Set("username", fmt.Sprintf("form.user%d", w.seq))
+			f.Set("password", "Matrix#Pass9")
+		}
+		return f
+	}
+}
+
+func versionedForm(id string, body func(*testing.T, *world) any) func(*testing.T, *world) any {
+	return func(t *testing.T, w *world) any {
+		f := body(t, w).(url.Values)
+		f.Set("version", fmt.Sprint(w.version(t, "user", w.ids[id])))
+		return f
 	}
 }
 

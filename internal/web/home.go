@@ -14,6 +14,8 @@ import (
 type homePage struct {
 	Layout
 	Children, LeftBehind, Difficulty, Migrant, Elders, Schools int
+	// ShowDifficulty: the viewer may see difficulty categories.
+	ShowDifficulty bool
 	// Scope names the viewer's region ("全国" for all of China).
 	Scope string
 	// NoRecords says the viewer's roles see no census records (the
@@ -37,13 +39,13 @@ func (w *Web) home(rw http.ResponseWriter, r *http.Request, id authn.Identity) e
 	}
 	p.Children = count(children.Filter{})
 	p.LeftBehind = count(children.Filter{Category: children.CategoryLeftBehind})
-	p.Difficulty = count(children.Filter{Category: children.CategoryDifficulty})
+	p.ShowDifficulty = v.May.Difficulty
+	if v.May.Difficulty {
+		p.Difficulty = count(children.Filter{Category: children.CategoryDifficulty})
+	}
 	p.Migrant = count(children.Filter{Category: children.CategoryMigrant})
 	if err == nil {
-		var ep elders.Page
-		if ep, err = w.app.Elders.List(ctx, v, elders.Filter{Limit: 1}); err == nil {
-			p.Elders = ep.Total
-		}
+		p.Elders, err = w.app.Elders.Count(ctx, v, elders.Filter{})
 	}
 	if err == nil {
 		var sp schools.Page
