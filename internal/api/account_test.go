@@ -510,6 +510,29 @@ func TestSessionAPI(t *testing.T) {
 		e.login("lock.user", goodPassword, "")
 	})
 
+	t.Run("guessing the current password locks", func(t *testing.T) {
+		e := e.on(t)
+		e.newUser("guess.user", changning, false, accounts.RoleLeader)
+		c := e.login("guess.user", goodPassword, "")
+		other := e.login("guess.user", goodPassword, "")
+		guess := func(i int) resp {
+			return e.call(c, "PUT", "/api/v1/me/password", map[string]any{"current_password": fmt.Sprintf("Guess-%d-pw", i), "new_password": "Nw8$changed-pw"})
+		}
+		for i := range 4 {
+			if r := guess(i); r.Status != 422 {
+				t.Fatalf("guess %d: %d %s", i+1, r.Status, r.Body)
+			}
+		}
+		until := china(e.clock.Now().Add(15 * time.Minute))
+		r := guess(5)
+		if r.Status != 401 || !strings.Contains(r.Err(t).Error.Message, "将于 "+until+" 自动解锁") {
+			t.Fatalf("fifth guess: %d %s", r.Status, r.Body)
+		}
+		e.expectAs(401, c, "GET", "/api/v1/me", nil)
+		e.expectAs(401, other, "GET", "/api/v1/me", nil)
+		e.expectAs(401, nil, "POST", "/api/v1/session", creds("guess.user", goodPassword))
+	})
+
 	t.Run("idle and absolute expiry", func(t *testing.T) {
 		e := e.on(t)
 		c := e.login("officer.cn", goodPassword, "")
@@ -730,17 +753,33 @@ func TestUserAdminAPI(t *testing.T) {
 
 	t.Run("a security administrator unlocks", func(t *testing.T) {
 		e := e.on(t)
+		r := e.expectAs(403, OFF, "POST", "/api/v1/users/"+officer.ID+"/unlock", nil)
+		mustContain(t, "officer unlocks themself", r.Err(t).Error.Message, "只有安全管理员或系统管理员可以解锁账号")
+		r = e.expectAs(403, OFF, "POST", "/api/v1/users/"+officer.ID+"/reset-totp", nil)
+		mustContain(t, "officer resets their own TOTP", r.Err(t).Error.Message, "只有安全管理员或系统管理员可以重置动态验证码")
 		for range 5 {
 			e.expectAs(401, nil, "POST", "/api/v1/session", map[string]any{"username": "officer.cn", "password": "Wrong-pw-1"})
 		}
-		r := e.expectAs(401, nil, "POST", "/api/v1/session", map[string]any{"username": "officer.cn", "password": goodPassword})
+		r = e.expectAs(401, nil, "POST", "/api/v1/session", map[string]any{"username": "officer.cn", "password": goodPassword})
 		mustContain(t, "locked", r.Err(t).Error.Message, "已被锁定")
-		r = e.expectAs(403, OFF, "POST", "/api/v1/users/"+officer.ID+"/unlock", nil)
-		mustContain(t, "officer unlocks themself", r.Err(t).Error.Message, "只有安全管理员或系统管理员可以解锁账号")
+		// The lockout ended the officer's session.
+		e.expectAs(401, OFF, "GET", "/api/v1/me", nil)
 		e.expectAs(404, SEC, "POST", "/api/v1/users/"+far.ID+"/unlock", nil)
+		e.expectAs(404, AUD, "POST", "/api/v1/users/"+officer.ID+"/unlock", nil) // an auditor sees no other account
 		e.expectAs(204, SEC, "POST", "/api/v1/users/"+officer.ID+"/unlock", nil)
 		e.login("officer.cn", goodPassword, "")
 		e.expectAs(204, CA, "POST", "/api/v1/users/"+officer.ID+"/reset-totp", nil)
+		e.expectAs(404, CA, "POST", "/api/v1/users/"+far.ID+"/reset-totp", nil)
+		var p struct {
+			Items []struct{ Action, Note string }
+		}
+		e.expectAs(200, AUD, "GET", "/api/v1/audit?record_type=user&record_id="+officer.ID, nil).Decode(t, &p)
+		var actions []string
+		for _, it := range p.Items {
+			actions = append(actions, it.Action)
+		}
+		got := strings.Join(actions, ",")
+		mustContain(t, "audit of the officer's account, newest first", got, "totp_change,login,unlock,login_failed,lockout,login_failed")
 	})
 
 	t.Run("a national administrator manages national users", func(t *testing.T) {
@@ -819,6 +858,7 @@ func TestAccountBodies(t *testing.T) {
 			{"array", `[]`, ""},
 			{"unknown field", `{"nickname": "明明"}`, "nickname"},
 			{"wrong type", `{"` + rt.field + `": ["x"]}`, rt.field},
+			{"NUL", `{"` + rt.field + `": "a\u0000b"}`, ""},
 		} {
 			t.Run(rt.method+rt.path+"/"+b.name, func(t *testing.T) {
 				r := e.on(t).expectAs(400, c, rt.method, rt.path, raw(b.body))

@@ -1,9 +1,11 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"time"
 
+	"guanai/internal/access"
 	"guanai/internal/children"
 	"guanai/internal/elders"
 	"guanai/internal/errs"
@@ -145,23 +147,9 @@ func (api *API) getSchool(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (api *API) updateSchool(w http.ResponseWriter, r *http.Request) error {
-	v, err := api.viewer(r)
-	if err != nil {
-		return err
-	}
-	var b schoolBody
-	if err := decode(r, &b); err != nil {
-		return err
-	}
-	if b.Version < 1 {
-		return errs.FieldErrors{"version": "必须提供读取时的版本号 version"}.Err()
-	}
-	s, err := api.app.Schools.Update(r.Context(), v, r.PathValue("id"), b.Version, b.Input)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, s)
-	return nil
+	return writeVersioned(api, w, r, func(ctx context.Context, v access.Viewer, id string, b schoolBody) (schools.School, error) {
+		return api.app.Schools.Update(ctx, v, id, b.Version, b.Input)
+	})
 }
 
 type classBody struct {
@@ -282,23 +270,10 @@ func (api *API) getChild(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (api *API) updateChild(w http.ResponseWriter, r *http.Request) error {
-	v, err := api.viewer(r)
-	if err != nil {
-		return err
-	}
-	var b childBody
-	if err := decode(r, &b); err != nil {
-		return err
-	}
-	if b.Version < 1 {
-		return errs.FieldErrors{"version": "必须提供读取时的版本号 version"}.Err()
-	}
-	c, err := api.app.Children.Update(r.Context(), v, r.PathValue("id"), b.Version, b.Input)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, childJSON(c))
-	return nil
+	return writeVersioned(api, w, r, func(ctx context.Context, v access.Viewer, id string, b childBody) (ChildJSON, error) {
+		c, err := api.app.Children.Update(ctx, v, id, b.Version, b.Input)
+		return childJSON(c), err
+	})
 }
 
 type archiveBody struct {
@@ -307,43 +282,17 @@ type archiveBody struct {
 }
 
 func (api *API) archiveChild(w http.ResponseWriter, r *http.Request) error {
-	v, err := api.viewer(r)
-	if err != nil {
-		return err
-	}
-	var b archiveBody
-	if err := decode(r, &b); err != nil {
-		return err
-	}
-	if b.Version < 1 {
-		return errs.FieldErrors{"version": "必须提供读取时的版本号 version"}.Err()
-	}
-	c, err := api.app.Children.Archive(r.Context(), v, r.PathValue("id"), b.Version, b.Reason)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, childJSON(c))
-	return nil
+	return writeVersioned(api, w, r, func(ctx context.Context, v access.Viewer, id string, b archiveBody) (ChildJSON, error) {
+		c, err := api.app.Children.Archive(ctx, v, id, b.Version, b.Reason)
+		return childJSON(c), err
+	})
 }
 
 func (api *API) restoreChild(w http.ResponseWriter, r *http.Request) error {
-	v, err := api.viewer(r)
-	if err != nil {
-		return err
-	}
-	var b archiveBody
-	if err := decode(r, &b); err != nil {
-		return err
-	}
-	if b.Version < 1 {
-		return errs.FieldErrors{"version": "必须提供读取时的版本号 version"}.Err()
-	}
-	c, err := api.app.Children.Restore(r.Context(), v, r.PathValue("id"), b.Version)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, childJSON(c))
-	return nil
+	return writeVersioned(api, w, r, func(ctx context.Context, v access.Viewer, id string, b archiveBody) (ChildJSON, error) {
+		c, err := api.app.Children.Restore(ctx, v, id, b.Version)
+		return childJSON(c), err
+	})
 }
 
 // HistoryJSON is one entry of a child's category history.
@@ -395,9 +344,42 @@ func (api *API) listElders(w http.ResponseWriter, r *http.Request) error {
 	}
 	items := make([]ElderJSON, len(p.Elders))
 	for i, e := range p.Elders {
-		items[i] = ElderJSON{Elder: e, BirthDate: date(e.BirthDate)}
+		items[i] = elderJSON(e)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"items": items, "total": p.Total, "limit": p.Limit, "offset": p.Offset})
+	return nil
+}
+
+func elderJSON(e elders.Elder) ElderJSON { return ElderJSON{Elder: e, BirthDate: date(e.BirthDate)} }
+
+// versionedBody is a request body that carries the version read.
+type versionedBody interface{ ver() int }
+
+func (b schoolBody) ver() int  { return b.Version }
+func (b childBody) ver() int   { return b.Version }
+func (b elderBody) ver() int   { return b.Version }
+func (b archiveBody) ver() int { return b.Version }
+
+// writeVersioned runs a change that needs the version the caller read:
+// it decodes the body, refuses a missing version, calls do on the record
+// named by {id} and writes its result.
+func writeVersioned[B versionedBody, T any](api *API, w http.ResponseWriter, r *http.Request, do func(ctx context.Context, v access.Viewer, id string, b B) (T, error)) error {
+	v, err := api.viewer(r)
+	if err != nil {
+		return err
+	}
+	var b B
+	if err := decode(r, &b); err != nil {
+		return err
+	}
+	if b.ver() < 1 {
+		return errs.FieldErrors{"version": "必须提供读取时的版本号 version"}.Err()
+	}
+	out, err := do(r.Context(), v, r.PathValue("id"), b)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, out)
 	return nil
 }
 
@@ -419,7 +401,7 @@ func (api *API) createElder(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, ElderJSON{Elder: e, BirthDate: date(e.BirthDate)})
+	writeJSON(w, http.StatusCreated, elderJSON(e))
 	return nil
 }
 
@@ -438,28 +420,15 @@ func (api *API) getElder(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, ElderJSON{Elder: e, BirthDate: date(e.BirthDate)})
+	writeJSON(w, http.StatusOK, elderJSON(e))
 	return nil
 }
 
 func (api *API) updateElder(w http.ResponseWriter, r *http.Request) error {
-	v, err := api.viewer(r)
-	if err != nil {
-		return err
-	}
-	var b elderBody
-	if err := decode(r, &b); err != nil {
-		return err
-	}
-	if b.Version < 1 {
-		return errs.FieldErrors{"version": "必须提供读取时的版本号 version"}.Err()
-	}
-	e, err := api.app.Elders.Update(r.Context(), v, r.PathValue("id"), b.Version, b.Input)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, ElderJSON{Elder: e, BirthDate: date(e.BirthDate)})
-	return nil
+	return writeVersioned(api, w, r, func(ctx context.Context, v access.Viewer, id string, b elderBody) (ElderJSON, error) {
+		e, err := api.app.Elders.Update(ctx, v, id, b.Version, b.Input)
+		return elderJSON(e), err
+	})
 }
 
 // revealParam reads ?reveal=id_number: the caller asks for full ID
@@ -475,41 +444,15 @@ func revealParam(r *http.Request) (bool, error) {
 }
 
 func (api *API) restoreElder(w http.ResponseWriter, r *http.Request) error {
-	v, err := api.viewer(r)
-	if err != nil {
-		return err
-	}
-	var b archiveBody
-	if err := decode(r, &b); err != nil {
-		return err
-	}
-	if b.Version < 1 {
-		return errs.FieldErrors{"version": "必须提供读取时的版本号 version"}.Err()
-	}
-	e, err := api.app.Elders.Restore(r.Context(), v, r.PathValue("id"), b.Version)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, ElderJSON{Elder: e, BirthDate: date(e.BirthDate)})
-	return nil
+	return writeVersioned(api, w, r, func(ctx context.Context, v access.Viewer, id string, b archiveBody) (ElderJSON, error) {
+		e, err := api.app.Elders.Restore(ctx, v, id, b.Version)
+		return elderJSON(e), err
+	})
 }
 
 func (api *API) archiveElder(w http.ResponseWriter, r *http.Request) error {
-	v, err := api.viewer(r)
-	if err != nil {
-		return err
-	}
-	var b archiveBody
-	if err := decode(r, &b); err != nil {
-		return err
-	}
-	if b.Version < 1 {
-		return errs.FieldErrors{"version": "必须提供读取时的版本号 version"}.Err()
-	}
-	e, err := api.app.Elders.Archive(r.Context(), v, r.PathValue("id"), b.Version, b.Reason)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, ElderJSON{Elder: e, BirthDate: date(e.BirthDate)})
-	return nil
+	return writeVersioned(api, w, r, func(ctx context.Context, v access.Viewer, id string, b archiveBody) (ElderJSON, error) {
+		e, err := api.app.Elders.Archive(ctx, v, id, b.Version, b.Reason)
+		return elderJSON(e), err
+	})
 }
