@@ -103,6 +103,20 @@ func isCommon(lowerPw string) bool {
 	if commonPasswords[lowerPw] {
 		return true
 	}
+	// A few letters dressed around a common digit run ("Abc123456!",
+	// "Qq123456!", "A123456789!").
+	var letters, digits []rune
+	for _, r := range lowerPw {
+		switch {
+		case unicode.IsLetter(r):
+			letters = append(letters, r)
+		case unicode.IsDigit(r):
+			digits = append(digits, r)
+		}
+	}
+	if len(letters) <= 3 && commonPasswords[string(digits)] {
+		return true
+	}
 	// Common words with a digit or symbol tacked on ("Password1!", "Qwerty123").
 	core := strings.TrimRightFunc(lowerPw, func(r rune) bool { return !unicode.IsLetter(r) })
 	core = strings.TrimLeftFunc(core, func(r rune) bool { return !unicode.IsLetter(r) })
@@ -120,7 +134,7 @@ abcd1234 qwerty qwerty123 qwertyuiop asdfgh asdfghjkl zxcvbnm 1qaz2wsx 1q2w3e4r 
 passw0rd p@ssw0rd p@ssword admin admin123 admin888 administrator root root123 test test123 guest welcome welcome1 login
 letmein monkey dragon master sunshine princess football baseball shadow superman batman trustno1 hello hello123 whatever
 freedom starwars zaq12wsx 7758521 7758258 147258369 159357 159753 987654321 11111111 88888888 66666666 123qwe qwe123
-qweasdzxc qweasd asd123 zxc123 wang123 zhang123 li123456 liu123 chen123 yang123 huang123 zhao123 woaiwojia
+1qaz@wsx !qaz2wsx 1qaz!qaz 2wsx3edc qweasdzxc qweasd asd123 zxc123 wang123 zhang123 li123456 liu123 chen123 yang123 huang123 zhao123 woaiwojia
 guanai guanai123 liushou children china beijing shanghai yunnan kunming computer internet changeme secret default
 system sysadmin security auditor teacher student school love lovely baby angel summer winter spring autumn
 `) {

@@ -93,7 +93,7 @@ func (s *Store) Login(ctx context.Context, c Credentials, ip, userAgent string) 
 		return Session{}, User{}, errs.New(errs.Unauthorized, MsgRateLimited)
 	}
 	anon := access.Viewer{IP: ip}
-	username := strings.TrimSpace(c.Username)
+	username := strings.ToLower(strings.TrimSpace(c.Username))
 	var u User
 	err := func() error {
 		q := s.db.Reader()
@@ -286,6 +286,14 @@ func (s *Store) ChangePassword(ctx context.Context, v access.Viewer, sessionID, 
 			return lockedError(locked)
 		}
 		return errs.FieldErrors{"current_password": "当前密码不正确"}.Err()
+	}
+	if u.failed > 0 {
+		if err := s.db.Write(ctx, func(tx *storage.Tx) error {
+			_, err := tx.ExecContext(ctx, `UPDATE users SET failed_logins = 0 WHERE id = ?`, u.ID)
+			return err
+		}); err != nil {
+			return errs.Wrap(err, "change password")
+		}
 	}
 	if err := CheckPolicy("new_password", u.Username, next); err != nil {
 		return err
@@ -495,6 +503,9 @@ func (s *Store) AuthenticateToken(ctx context.Context, secret string) (User, err
 	u, err := s.byID(ctx, s.db.Reader(), userID)
 	if err != nil || !u.Active {
 		return User{}, errs.New(errs.Unauthorized, "访问令牌无效或已撤销")
+	}
+	if !u.LockedUntil.IsZero() && u.LockedUntil.After(s.db.Now()) {
+		return User{}, lockedError(u.LockedUntil)
 	}
 	if now := s.db.Now(); now.Sub(lastUsed) > time.Minute {
 		s.db.Write(ctx, func(tx *storage.Tx) error {

@@ -179,9 +179,6 @@ func TestChangePasswordGuessing(t *testing.T) {
 // TestChangePasswordResetsFailures: the right current password, like a
 // successful login, ends a run of failures.
 func TestChangePasswordResetsFailures(t *testing.T) {
-	t.Skip("BUG: internal/accounts/sessions.go ChangePassword counts a wrong current password as a failure (recordFailure) " +
-		"but a right one does not reset failed_logins as a successful Login does, so 4 typos there, a successful change " +
-		"and one mistyped login lock the account")
 	f := newFixture(t)
 	u := f.user("li.wei", changning, accounts.RoleOfficer)
 	c := f.mustLogin("li.wei", goodPassword, "")
@@ -699,5 +696,46 @@ func TestAuditChain(t *testing.T) {
 	n, problems, err := audit.Verify(f.ctx, f.app.DB)
 	if err != nil || len(problems) != 0 || n < 6 {
 		t.Errorf("verify: %d entries, %v, %v", n, problems, err)
+	}
+}
+
+// Tokens do not outlive an administrator's password reset, and do not work
+// while the account is locked.
+func TestTokensAfterResetAndLockout(t *testing.T) {
+	f := newFixture(t)
+	u := f.user("li.wei", changning, accounts.RoleOfficer)
+	admin := f.user("admin.cn", changning, accounts.RoleSysadmin)
+	v := accounts.ViewerFor(u, ip)
+	_, secret, err := f.s.CreateToken(f.ctx, v, "脚本")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 5 {
+		f.login("li.wei", "wrong-password", "")
+	}
+	_, err = f.s.AuthenticateToken(f.ctx, secret)
+	wantErr(t, "token while locked", err, errs.Unauthorized, "已被锁定")
+	f.advance(16 * time.Minute)
+	if _, err := f.s.AuthenticateToken(f.ctx, secret); err != nil {
+		t.Fatalf("token after the lock ended: %v", err)
+	}
+	cur, _ := f.s.Get(f.ctx, accounts.ViewerFor(admin, ip), u.ID)
+	if _, err := f.s.Update(f.ctx, accounts.ViewerFor(admin, ip), u.ID, cur.Version, accounts.Input{Name: cur.Name, RegionCode: cur.RegionCode,
+		Roles: cur.Roles, Active: true, Password: "Nw8$reset-pw"}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.s.AuthenticateToken(f.ctx, secret)
+	wantErr(t, "token after a password reset", err, errs.Unauthorized, "访问令牌无效或已撤销")
+}
+
+// Usernames are case-insensitive: one account per name, whatever the case.
+func TestUsernameCase(t *testing.T) {
+	f := newFixture(t)
+	f.user("Li.Wei", changning, accounts.RoleOfficer)
+	_, err := f.s.CreateWithPassword(f.ctx, accounts.Input{Username: "li.wei", Name: "李伟", RegionCode: changning,
+		Roles: []string{accounts.RoleOfficer}, Active: true, Password: goodPassword}, false)
+	wantErr(t, "same name, other case", err, errs.Conflict, "用户名已被使用")
+	if _, _, err := f.login("LI.WEI", goodPassword, ""); err != nil {
+		t.Fatalf("login in another case: %v", err)
 	}
 }

@@ -179,6 +179,10 @@ func (s *Store) byID(ctx context.Context, q storage.Querier, id string) (User, e
 func userScope(v access.Viewer) (string, []any) {
 	if ManagesUsers(v) || UnlocksUsers(v) {
 		lo, hi := v.RegionRange()
+		if v.Region == "" {
+			// National administrators also manage the national accounts.
+			return "((u.region_code >= ? AND u.region_code < ?) OR u.region_code = '')", []any{lo, hi}
+		}
 		return "u.region_code >= ? AND u.region_code < ?", []any{lo, hi}
 	}
 	return "u.id = ?", []any{v.UserID}
@@ -279,7 +283,8 @@ var usernameRe = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.\-]{2,31}$`)
 // validate checks an input for create (creating) or update.
 func (s *Store) validate(ctx context.Context, q storage.Querier, v access.Viewer, in *Input, creating bool) error {
 	fe := errs.FieldErrors{}
-	in.Username = strings.TrimSpace(in.Username)
+	// Usernames are case-insensitive: kept in lower case.
+	in.Username = strings.ToLower(strings.TrimSpace(in.Username))
 	if creating && !usernameRe.MatchString(in.Username) {
 		fe.Add("username", "用户名应为3–32位字母、数字、点、横线或下划线，以字母或数字开头")
 	}
@@ -467,6 +472,10 @@ func (s *Store) Update(ctx context.Context, v access.Viewer, id string, version 
 				return err
 			}
 			changes = append(changes, audit.Change{Field: "password", Old: "***", New: "***"})
+			// A reset password is a fresh start: old tokens go too.
+			if _, err := tx.ExecContext(ctx, `UPDATE access_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL`, storage.TimeArg(tx.Now), id); err != nil {
+				return err
+			}
 		}
 		scopeChanged := !in.Active || !slices.Equal(in.Roles, cur.Roles) || in.RegionCode != cur.RegionCode ||
 			in.SchoolID != cur.SchoolID || in.ClassID != cur.ClassID || in.Password != ""

@@ -46,6 +46,10 @@ const (
 	ActionPurge = "purge"
 )
 
+// Actions lists every action, for validating searches.
+var Actions = []string{ActionCreate, ActionUpdate, ActionArchive, ActionRestore, ActionViewSensitive, ActionExport, ActionLogin,
+	ActionLoginFailed, ActionLogout, ActionLockout, ActionUnlock, ActionPassword, ActionTOTP, ActionTokenCreate, ActionTokenRevoke, ActionPurge}
+
 // Retention is how long entries are kept before they may be purged.
 const Retention = 184 * 24 * time.Hour
 
@@ -276,6 +280,9 @@ func Search(ctx context.Context, db *storage.DB, v access.Viewer, f Filter) (Pag
 		add("username = ?", f.Username)
 	}
 	if f.Action != "" {
+		if !slices.Contains(Actions, f.Action) {
+			return Page{}, errs.FieldErrors{"action": "操作类型“" + f.Action + "”无效"}.Err()
+		}
 		add("action = ?", f.Action)
 	}
 	if f.RecordType != "" {

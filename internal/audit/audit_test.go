@@ -521,3 +521,15 @@ func TestDiff(t *testing.T) {
 		t.Fatalf("diff = %+v", got)
 	}
 }
+
+func TestSearchRefusesUnknownAction(t *testing.T) {
+	a := apptest.New(t)
+	auditor := access.Viewer{Roles: []string{"auditor"}}
+	_, err := audit.Search(context.Background(), a.DB, auditor, audit.Filter{Action: "bogus"})
+	if e := errs.As(err); e.Code != errs.Invalid || e.Fields["action"] == "" {
+		t.Fatalf("unknown action: %v", err)
+	}
+	if _, err := audit.Search(context.Background(), a.DB, access.Viewer{Roles: []string{"officer"}}, audit.Filter{}); errs.CodeOf(err) != errs.Forbidden {
+		t.Fatalf("non-auditor: %v", err)
+	}
+}
