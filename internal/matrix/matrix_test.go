@@ -560,6 +560,24 @@ func TestListsNeverLeak(t *testing.T) {
 			return []string{w.ids["user."+role]}
 		}},
 	}
+	// The overview's counts are lists too: they count only what the role
+	// may see.
+	counts := map[string][3]int{ // children, elders, schools
+		"leader": {1, 1, 1}, "officer": {1, 1, 1}, "principal": {1, 0, 1}, "teacher": {1, 0, 1}, "social_worker": {1, 1, 1},
+		"counsellor": {1, 1, 1},
+	}
+	for _, role := range roles {
+		code, body := w.do(t, role, "GET", "/", nil)
+		if code != 200 {
+			t.Fatalf("%s /: %d", role, code)
+		}
+		want := counts[role]
+		for i, label := range []string{"在册儿童", "留守老人", "学校"} {
+			if tag := fmt.Sprintf("<dt>%s</dt><dd>%d</dd>", label, want[i]); !strings.Contains(string(body), tag) {
+				t.Errorf("%s overview: want %s", role, tag)
+			}
+		}
+	}
 	for _, role := range roles {
 		for _, l := range lists {
 			code, body := w.do(t, role, "GET", l.path, nil)
