@@ -160,7 +160,10 @@ func (c *conn) QueryRowContext(ctx context.Context, q string, args ...any) *sql.
 // written in it carries the same instant.
 type Tx struct {
 	conn
-	tx          *sql.Tx
+	tx *sql.Tx
+	// raw is the connection the transaction runs on, for the engine's own
+	// bulk path (COPY on PostgreSQL, see Bulk).
+	raw         *sql.Conn
 	Now         time.Time
 	afterCommit []func()
 }
@@ -171,11 +174,18 @@ func (tx *Tx) AfterCommit(fn func()) { tx.afterCommit = append(tx.afterCommit, f
 // Write runs fn in a write transaction, committing when fn returns nil and
 // rolling back otherwise. Nothing fn wrote survives an error.
 func (db *DB) Write(ctx context.Context, fn func(tx *Tx) error) (err error) {
-	sqlTx, err := db.write.BeginTx(ctx, nil)
+	// The transaction runs on a connection of its own so that Bulk can
+	// reach the driver's connection inside it.
+	c, err := db.write.Conn(ctx)
 	if err != nil {
 		return errs.Wrap(mapErr(err), "begin")
 	}
-	tx := &Tx{conn: conn{q: sqlTx, d: db.dialect}, tx: sqlTx, Now: db.Now().UTC()}
+	defer c.Close()
+	sqlTx, err := c.BeginTx(ctx, nil)
+	if err != nil {
+		return errs.Wrap(mapErr(err), "begin")
+	}
+	tx := &Tx{conn: conn{q: sqlTx, d: db.dialect}, tx: sqlTx, raw: c, Now: db.Now().UTC()}
 	defer func() {
 		if p := recover(); p != nil {
 			sqlTx.Rollback()
