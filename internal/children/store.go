@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -422,6 +423,20 @@ func (s *Store) Count(ctx context.Context, v access.Viewer, f Filter) (int, erro
 // checkPlace checks the village and the school placement of a valid input
 // inside tx, adding field errors to fe.
 func (s *Store) checkPlace(ctx context.Context, tx *storage.Tx, v access.Viewer, in *Input, fe errs.FieldErrors) error {
+	return s.checkPlaceCached(ctx, tx, v, in, fe, nil)
+}
+
+// placeCache remembers, for one import, which village codes exist and what
+// the checks of a school placement found, so that a file of a million rows
+// asks the database once per village and placement, not once per row.
+type placeCache struct {
+	villages   map[string]bool
+	placements map[string]errs.FieldErrors
+}
+
+// checkPlaceCached is checkPlace reading through q and, when c is not nil,
+// through the cache c: the same rules and messages either way.
+func (s *Store) checkPlaceCached(ctx context.Context, q storage.Querier, v access.Viewer, in *Input, fe errs.FieldErrors, c *placeCache) error {
 	// School staff keep the records of their own pupils only.
 	if v.SchoolID != "" && in.SchoolID != v.SchoolID {
 		fe.Add("school_id", "只能登记和修改本校学生的信息")
@@ -435,9 +450,17 @@ func (s *Store) checkPlace(ctx context.Context, tx *storage.Tx, v access.Viewer,
 			fe.Add("village_code", errs.As(err).Message)
 		} else {
 			in.VillageCode = code
-			ok, err := s.regions.IsVillage(ctx, tx, code)
-			if err != nil {
-				return err
+			ok, known := false, false
+			if c != nil {
+				ok, known = c.villages[code]
+			}
+			if !known {
+				if ok, err = s.regions.IsVillage(ctx, q, code); err != nil {
+					return err
+				}
+				if c != nil {
+					c.villages[code] = ok
+				}
 			}
 			switch {
 			case !ok:
@@ -448,8 +471,20 @@ func (s *Store) checkPlace(ctx context.Context, tx *storage.Tx, v access.Viewer,
 		}
 	}
 	if in.SchoolID != "" {
-		if err := schools.CheckPlacement(ctx, tx, v, in.SchoolID, in.ClassID, in.Grade, fe); err != nil {
-			return err
+		if c == nil {
+			return schools.CheckPlacement(ctx, q, v, in.SchoolID, in.ClassID, in.Grade, fe)
+		}
+		key := in.SchoolID + "|" + in.ClassID + "|" + strconv.Itoa(in.Grade)
+		found, ok := c.placements[key]
+		if !ok {
+			found = errs.FieldErrors{}
+			if err := schools.CheckPlacement(ctx, q, v, in.SchoolID, in.ClassID, in.Grade, found); err != nil {
+				return err
+			}
+			c.placements[key] = found
+		}
+		for k, m := range found {
+			fe.Add(k, m)
 		}
 	}
 	return nil
@@ -643,23 +678,10 @@ func (s *Store) update(ctx context.Context, v access.Viewer, id string, version 
 				return err
 			}
 		}
-		in := val.in
 		today := person.Today(tx.Now)
 		oldCl := Classification{LeftBehind: cur.c.LeftBehind, Reason: cur.c.LeftBehindReason, Categories: cur.c.Categories}
 		cl := Classify(val.facts(), today)
-		res, err := tx.ExecContext(ctx, `UPDATE children SET version = version + 1, id_cipher = ?, id_hash = ?, id_mask = ?, id_tail = ?,
-			name = ?, sex = ?, birth_date = ?, ethnicity = ?, hukou = ?, village_code = ?, school_id = ?, grade = ?, class_id = ?,
-			father_status = ?, father_away_place = ?, father_phone = ?, mother_status = ?, mother_away_place = ?, mother_phone = ?,
-			guardian_name = ?, guardian_relation = ?, guardian_phone = ?, guardian_id_cipher = ?, guardian_id_mask = ?, guardian_entrusted = ?, entrusted_on = ?,
-			health_flags = ?, disability = ?, difficulty = ?, migrant = ?, notes = ?, left_behind = ?, left_behind_reason = ?, categories = ?,
-			classified_on = ?, updated_at = ?
-			WHERE id = ? AND version = ?`,
-			sealed.Cipher, sealed.Hash, sealed.Mask, sealed.Tail, in.Name, in.Sex, storage.DateArg(val.birth), in.Ethnicity, in.Hukou,
-			in.VillageCode, nullStr(in.SchoolID), nullGrade(in), nullStr(in.ClassID),
-			in.FatherStatus, in.FatherAwayPlace, in.FatherPhone, in.MotherStatus, in.MotherAwayPlace, in.MotherPhone,
-			in.GuardianName, in.GuardianRelation, in.GuardianPhone, nullBytes(guard.Cipher), guard.Mask, in.GuardianEntrusted, storage.DateArg(val.entrustedOn),
-			person.JoinSet(in.HealthFlags), in.Disability, person.JoinSet(in.Difficulty), in.Migrant, in.Notes,
-			cl.LeftBehind, cl.Reason, person.JoinSet(cl.Categories), storage.DateArg(today), storage.TimeArg(tx.Now), id, version)
+		res, err := updateRow(ctx, tx, id, version, val, sealed, guard, cl, today)
 		if err != nil {
 			return err
 		}
@@ -687,6 +709,25 @@ func (s *Store) update(ctx context.Context, v access.Viewer, id string, version 
 		return Child{}, s.duplicate(ctx, v, err, val.idNumber)
 	}
 	return s.written(v, r, true)
+}
+
+// updateRow replaces the facts and classification of the child id at
+// version with a valid input's.
+func updateRow(ctx context.Context, tx *storage.Tx, id string, version int, val valid, sealed, guard person.SealedID, cl Classification, today time.Time) (sql.Result, error) {
+	in := val.in
+	return tx.ExecContext(ctx, `UPDATE children SET version = version + 1, id_cipher = ?, id_hash = ?, id_mask = ?, id_tail = ?,
+			name = ?, sex = ?, birth_date = ?, ethnicity = ?, hukou = ?, village_code = ?, school_id = ?, grade = ?, class_id = ?,
+			father_status = ?, father_away_place = ?, father_phone = ?, mother_status = ?, mother_away_place = ?, mother_phone = ?,
+			guardian_name = ?, guardian_relation = ?, guardian_phone = ?, guardian_id_cipher = ?, guardian_id_mask = ?, guardian_entrusted = ?, entrusted_on = ?,
+			health_flags = ?, disability = ?, difficulty = ?, migrant = ?, notes = ?, left_behind = ?, left_behind_reason = ?, categories = ?,
+			classified_on = ?, updated_at = ?
+			WHERE id = ? AND version = ?`,
+		sealed.Cipher, sealed.Hash, sealed.Mask, sealed.Tail, in.Name, in.Sex, storage.DateArg(val.birth), in.Ethnicity, in.Hukou,
+		in.VillageCode, nullStr(in.SchoolID), nullGrade(in), nullStr(in.ClassID),
+		in.FatherStatus, in.FatherAwayPlace, in.FatherPhone, in.MotherStatus, in.MotherAwayPlace, in.MotherPhone,
+		in.GuardianName, in.GuardianRelation, in.GuardianPhone, nullBytes(guard.Cipher), guard.Mask, in.GuardianEntrusted, storage.DateArg(val.entrustedOn),
+		person.JoinSet(in.HealthFlags), in.Disability, person.JoinSet(in.Difficulty), in.Migrant, in.Notes,
+		cl.LeftBehind, cl.Reason, person.JoinSet(cl.Categories), storage.DateArg(today), storage.TimeArg(tx.Now), id, version)
 }
 
 func changed(a, b Classification) bool {
@@ -802,7 +843,18 @@ func (s *Store) History(ctx context.Context, v access.Viewer, id string) ([]Hist
 			// Hide difficulty: drop it from the sets, drop entries that only
 			// changed it, and word category changes without it.
 			h.Before, h.After = dropDifficulty(h.Before), dropDifficulty(h.After)
-			if h.Source != "create" && person.JoinSet(h.Before) == person.JoinSet(h.After) && strings.HasPrefix(h.Reason, reasonCategories) {
+			same := person.JoinSet(h.Before) == person.JoinSet(h.After)
+			if rest, ok := strings.CutPrefix(h.Reason, ReasonImportUpdate+"："); ok && strings.HasPrefix(rest, reasonCategories) {
+				// A census update: it changed facts, so it stays, but
+				// says nothing of the difficulty category.
+				h.Reason = ReasonImportUpdate
+				if !same {
+					h.Reason += "：" + reasonCategories + labels(h.After)
+				}
+				out = append(out, h)
+				continue
+			}
+			if h.Source != "create" && same && strings.HasPrefix(h.Reason, reasonCategories) {
 				continue
 			}
 			if strings.HasPrefix(h.Reason, reasonCategories) {

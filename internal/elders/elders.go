@@ -177,6 +177,12 @@ func validate(in Input, now time.Time) (valid, errs.FieldErrors) {
 }
 
 func (s *Store) checkVillage(ctx context.Context, q storage.Querier, v access.Viewer, in *Input, fe errs.FieldErrors) error {
+	return s.checkVillageCached(ctx, q, v, in, fe, nil)
+}
+
+// checkVillageCached is checkVillage remembering in known (when not nil)
+// which village codes exist, for imports: the same rules and messages.
+func (s *Store) checkVillageCached(ctx context.Context, q storage.Querier, v access.Viewer, in *Input, fe errs.FieldErrors, known map[string]bool) error {
 	if in.VillageCode == "" {
 		return nil
 	}
@@ -186,9 +192,14 @@ func (s *Store) checkVillage(ctx context.Context, q storage.Querier, v access.Vi
 		return nil
 	}
 	in.VillageCode = code
-	ok, err := s.regions.IsVillage(ctx, q, code)
-	if err != nil {
-		return err
+	ok, seen := known[code]
+	if !seen {
+		if ok, err = s.regions.IsVillage(ctx, q, code); err != nil {
+			return err
+		}
+		if known != nil {
+			known[code] = ok
+		}
 	}
 	switch {
 	case !ok:
@@ -485,13 +496,7 @@ func (s *Store) Update(ctx context.Context, v access.Viewer, id string, version 
 		if err != nil {
 			return err
 		}
-		in := val.in
-		res, err := tx.ExecContext(ctx, `UPDATE elders SET version = version + 1, id_cipher = ?, id_hash = ?, id_mask = ?, id_tail = ?, name = ?, sex = ?,
-			birth_date = ?, village_code = ?, living = ?, children_away = ?, contact_name = ?, contact_relation = ?, contact_phone = ?,
-			health_flags = ?, notes = ?, updated_at = ? WHERE id = ? AND version = ?`,
-			sealed.Cipher, sealed.Hash, sealed.Mask, sealed.Tail, in.Name, in.Sex, storage.DateArg(val.birth), in.VillageCode, in.Living,
-			in.ChildrenAway, in.ContactName, in.ContactRelation, in.ContactPhone, person.JoinSet(in.HealthFlags), in.Notes,
-			storage.TimeArg(tx.Now), id, version)
+		res, err := updateRow(ctx, tx, id, version, val, sealed)
 		if err != nil {
 			return err
 		}
@@ -513,6 +518,18 @@ func (s *Store) Update(ctx context.Context, v access.Viewer, id string, version 
 		return Elder{}, s.duplicate(ctx, v, err, val.idNumber)
 	}
 	return out, nil
+}
+
+// updateRow replaces the facts of the elder id at version with a valid
+// input's.
+func updateRow(ctx context.Context, tx *storage.Tx, id string, version int, val valid, sealed person.SealedID) (sql.Result, error) {
+	in := val.in
+	return tx.ExecContext(ctx, `UPDATE elders SET version = version + 1, id_cipher = ?, id_hash = ?, id_mask = ?, id_tail = ?, name = ?, sex = ?,
+			birth_date = ?, village_code = ?, living = ?, children_away = ?, contact_name = ?, contact_relation = ?, contact_phone = ?,
+			health_flags = ?, notes = ?, updated_at = ? WHERE id = ? AND version = ?`,
+		sealed.Cipher, sealed.Hash, sealed.Mask, sealed.Tail, in.Name, in.Sex, storage.DateArg(val.birth), in.VillageCode, in.Living,
+		in.ChildrenAway, in.ContactName, in.ContactRelation, in.ContactPhone, person.JoinSet(in.HealthFlags), in.Notes,
+		storage.TimeArg(tx.Now), id, version)
 }
 
 // Archive takes an elder out of the active census and audits it (action
