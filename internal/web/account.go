@@ -79,15 +79,19 @@ func chinaTime(t time.Time) string {
 // accountPage builds the account page for id.
 func (w *Web) accountPage(r *http.Request, id authn.Identity) (accountPage, error) {
 	u := id.User
-	p := accountPage{Layout: w.layout(r, id, "我的账号"), Name: u.Name, Username: u.Username, OrgName: u.OrgName,
+	lg := langOf(r)
+	p := accountPage{Layout: w.layout(r, id, lg.T("title.account")), Name: u.Name, Username: u.Username, OrgName: u.OrgName,
 		MustChangePassword: u.MustChangePassword, TOTPRequired: accounts.TOTPRequired(u.Roles), TOTPEnabled: u.TOTPEnabled,
 		Restricted: u.Restricted(), ShowTokens: !u.Restricted(), PasswordErrors: errs.FieldErrors{}}
 	for _, role := range u.Roles {
-		p.RoleLabels = append(p.RoleLabels, accounts.RoleLabel(role))
+		p.RoleLabels = append(p.RoleLabels, roleLabel(lg, role))
 	}
 	var err error
 	if p.RegionPath, err = w.app.Regions.PathString(r.Context(), u.RegionCode); err != nil {
 		return p, err
+	}
+	if u.RegionCode == "" {
+		p.RegionPath = lg.T("region.china")
 	}
 	if p.ShowTokens {
 		ts, err := w.app.Accounts.Tokens(r.Context(), id.Viewer)
@@ -114,18 +118,19 @@ func (w *Web) account(rw http.ResponseWriter, r *http.Request, id authn.Identity
 // fields are never filled in again when the form comes back with errors.
 func (w *Web) changePassword(rw http.ResponseWriter, r *http.Request, id authn.Identity) error {
 	cur, next, again := r.PostFormValue("current_password"), r.PostFormValue("new_password"), r.PostFormValue("new_password2")
+	lg := langOf(r)
 	fe := errs.FieldErrors{}
 	if cur == "" {
-		fe.Add("current_password", "请输入当前密码")
+		fe.Add("current_password", lg.T("account.err_current"))
 	}
 	if next == "" {
-		fe.Add("new_password", "请输入新密码")
+		fe.Add("new_password", lg.T("account.err_new"))
 	} else if err := accounts.CheckPolicy("new_password", id.User.Username, next); err != nil && again != next {
 		// Say everything at once when the form goes back anyway.
 		fe.Add("new_password", errs.As(err).Fields["new_password"])
 	}
 	if again != next {
-		fe.Add("new_password2", "两次输入的新密码不一致")
+		fe.Add("new_password2", lg.T("account.err_repeat"))
 	}
 	var err error
 	if len(fe) == 0 {
@@ -196,7 +201,7 @@ func (w *Web) confirmTOTP(rw http.ResponseWriter, r *http.Request, id authn.Iden
 		}
 	}
 	if p.Enrolment == nil {
-		p.TOTPError = "二维码已过期，请重新生成"
+		p.TOTPError = langOf(r).T("account.qr_expired")
 	}
 	w.render(rw, r, http.StatusUnprocessableEntity, "account", p)
 	return nil

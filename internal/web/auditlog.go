@@ -73,6 +73,16 @@ var auditRecordTypes = []option{
 	{Value: "school", Label: "学校"},
 }
 
+// localize returns opts with their labels in l (catalog key prefix+value;
+// the Chinese labels stay when there is no entry).
+func localize(l lang, prefix string, opts []option) []option {
+	out := make([]option, len(opts))
+	for i, o := range opts {
+		out[i] = option{Value: o.Value, Label: l.label(prefix+o.Value, o.Label)}
+	}
+	return out
+}
+
 // label returns the label of value among opts, or value itself.
 func label(opts []option, value string) string {
 	for _, o := range opts {
@@ -109,28 +119,30 @@ func (w *Web) audit(rw http.ResponseWriter, r *http.Request, id authn.Identity) 
 	}
 	f := auditForm{Username: queryValue(r, "username"), Action: queryValue(r, "action"), RecordType: queryValue(r, "record_type"),
 		RecordID: queryValue(r, "record_id"), From: queryValue(r, "from"), To: queryValue(r, "to")}
-	p := auditPage{Layout: w.layout(r, id, "审计日志"), Form: f, Errors: errs.FieldErrors{},
-		ActionOptions: choices("全部操作", auditActions, f.Action), RecordTypeOptions: choices("全部类型", auditRecordTypes, f.RecordType)}
+	lg := langOf(r)
+	actions, types := localize(lg, "action.", auditActions), localize(lg, "record.", auditRecordTypes)
+	p := auditPage{Layout: w.layout(r, id, lg.T("title.audit")), Form: f, Errors: errs.FieldErrors{},
+		ActionOptions: choices(lg.T("audit.any_action"), actions, f.Action), RecordTypeOptions: choices(lg.T("audit.any_type"), types, f.RecordType)}
 	page := pageParam(r)
 	filter := audit.Filter{Username: f.Username, Action: f.Action, RecordType: f.RecordType, RecordID: f.RecordID,
 		Limit: auditPerPage, Offset: (page - 1) * auditPerPage}
 	if f.From != "" {
 		t, ok := chinaDate(f.From)
 		if !ok {
-			p.Errors.Add("from", "日期应写作 2026-01-31 的形式")
+			p.Errors.Add("from", lg.T("audit.err_date"))
 		}
 		filter.From = t
 	}
 	if f.To != "" {
 		t, ok := chinaDate(f.To)
 		if !ok {
-			p.Errors.Add("to", "日期应写作 2026-01-31 的形式")
+			p.Errors.Add("to", lg.T("audit.err_date"))
 		} else {
 			filter.To = t.AddDate(0, 0, 1) // the whole end day
 		}
 	}
 	if !filter.From.IsZero() && !filter.To.IsZero() && !filter.From.Before(filter.To) {
-		p.Errors.Add("to", "结束日期不能早于开始日期")
+		p.Errors.Add("to", lg.T("audit.err_order"))
 	}
 	if len(p.Errors) > 0 {
 		p.Pager = newPager(r, 0, 1, auditPerPage)
@@ -143,7 +155,7 @@ func (w *Web) audit(rw http.ResponseWriter, r *http.Request, id authn.Identity) 
 	}
 	for _, e := range res.Entries {
 		p.Rows = append(p.Rows, auditRow{Seq: e.Seq, At: e.At.In(person.China).Format("2006-01-02 15:04:05"), Username: e.Username, IP: e.IP,
-			Action: label(auditActions, e.Action), RecordType: label(auditRecordTypes, e.RecordType), RecordID: e.RecordID,
+			Action: label(actions, e.Action), RecordType: label(types, e.RecordType), RecordID: e.RecordID,
 			Changes: e.Changes, Note: e.Note})
 	}
 	p.Pager = newPager(r, res.Total, page, auditPerPage)

@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -258,34 +259,149 @@ func attr(n *html.Node, name string) (string, bool) {
 	return "", false
 }
 
-// sel returns the elements matching a tiny selector: a tag name, then
-// optional [attr] or [attr=value] filters, e.g. `input[name=q]`,
-// `input[type=password][value]`, `*[id=x]`.
+// hasAttr reports whether n has the attribute name.
+func hasAttr(n *html.Node, name string) bool {
+	_, ok := attr(n, name)
+	return ok
+}
+
+// sel returns the elements under n matching a small CSS selector:
+// compound selectors made of a tag (or *), #id, .class and attribute
+// tests ([a], [a=v], [a^=v], [a*=v], [a~=v]), joined by spaces (descendant)
+// or " > " (child), e.g. `#children-list li.card a`, `input[name=q]`,
+// `nav[aria-label=主导航] > ul`. Values are not quoted.
 func sel(n *html.Node, selector string) []*html.Node {
-	tag, rest, _ := strings.Cut(selector, "[")
-	type cond struct {
-		key, val string
-		hasVal   bool
+	steps := parseSelector(selector)
+	if len(steps) == 0 {
+		return nil
 	}
-	var conds []cond
-	if rest != "" {
-		for _, part := range strings.Split(strings.TrimSuffix(rest, "]"), "][") {
-			k, v, ok := strings.Cut(part, "=")
-			conds = append(conds, cond{k, v, ok})
+	return findAll(n, func(e *html.Node) bool { return matchSteps(e, n, steps, len(steps)-1) })
+}
+
+type attrTest struct{ key, op, val string }
+
+type compound struct {
+	tag   string
+	id    string
+	class []string
+	attrs []attrTest
+	// child: this step must be the parent of the next (">").
+	child bool
+}
+
+func parseSelector(s string) []compound {
+	var out []compound
+	fields := strings.Fields(s)
+	child := false
+	for _, f := range fields {
+		if f == ">" {
+			child = true
+			continue
 		}
-	}
-	return findAll(n, func(n *html.Node) bool {
-		if tag != "*" && tag != "" && n.Data != tag {
-			return false
+		c := compound{}
+		if child && len(out) > 0 {
+			out[len(out)-1].child = true
 		}
-		for _, c := range conds {
-			v, ok := attr(n, c.key)
-			if !ok || (c.hasVal && v != c.val) {
-				return false
+		child = false
+		for f != "" {
+			switch f[0] {
+			case '#', '.':
+				kind := f[0]
+				f = f[1:]
+				i := strings.IndexAny(f, "#.[")
+				if i < 0 {
+					i = len(f)
+				}
+				if kind == '#' {
+					c.id = f[:i]
+				} else {
+					c.class = append(c.class, f[:i])
+				}
+				f = f[i:]
+			case '[':
+				j := strings.Index(f, "]")
+				body := f[1:j]
+				f = f[j+1:]
+				t := attrTest{key: body}
+				for _, op := range []string{"^=", "*=", "~=", "="} {
+					if k, v, ok := strings.Cut(body, op); ok {
+						t = attrTest{key: k, op: op, val: v}
+						break
+					}
+				}
+				c.attrs = append(c.attrs, t)
+			default:
+				i := strings.IndexAny(f, "#.[")
+				if i < 0 {
+					i = len(f)
+				}
+				c.tag = f[:i]
+				f = f[i:]
 			}
 		}
+		out = append(out, c)
+	}
+	return out
+}
+
+func (c compound) matches(e *html.Node) bool {
+	if e.Type != html.ElementNode {
+		return false
+	}
+	if c.tag != "" && c.tag != "*" && e.Data != c.tag {
+		return false
+	}
+	if c.id != "" {
+		if v, _ := attr(e, "id"); v != c.id {
+			return false
+		}
+	}
+	classes := strings.Fields(func() string { v, _ := attr(e, "class"); return v }())
+	for _, cl := range c.class {
+		if !slices.Contains(classes, cl) {
+			return false
+		}
+	}
+	for _, t := range c.attrs {
+		v, ok := attr(e, t.key)
+		if !ok {
+			return false
+		}
+		switch t.op {
+		case "=":
+			ok = v == t.val
+		case "^=":
+			ok = strings.HasPrefix(v, t.val)
+		case "*=":
+			ok = strings.Contains(v, t.val)
+		case "~=":
+			ok = slices.Contains(strings.Fields(v), t.val)
+		}
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// matchSteps reports whether e matches steps[i] and has ancestors (below
+// root) matching the steps before it.
+func matchSteps(e, root *html.Node, steps []compound, i int) bool {
+	if !steps[i].matches(e) {
+		return false
+	}
+	if i == 0 {
 		return true
-	})
+	}
+	for p := e.Parent; p != nil && p != root; p = p.Parent {
+		if steps[i-1].matches(p) && matchSteps(p, root, steps, i-1) {
+			return true
+		}
+		if steps[i-1].child {
+			return false
+		}
+	}
+	return false
 }
 
 // first returns the first match of selector, or nil.

@@ -22,12 +22,27 @@ type homePage struct {
 	// administrative roles, mentors without pairings).
 	NoRecords bool
 	Engine    string
+	// Recent are the children changed last in the viewer's scope.
+	Recent []recentChange
+	// Links to the lists by category.
+	ChildrenHref, LeftBehindHref, DifficultyHref, MigrantHref string
 }
+
+// recentChange is a child recently registered or changed.
+type recentChange struct {
+	ID, Name, Village, At string
+	Categories            []string
+	Archived              bool
+}
+
+// recentCount is how many recent changes the overview shows.
+const recentCount = 10
 
 func (w *Web) home(rw http.ResponseWriter, r *http.Request, id authn.Identity) error {
 	ctx := r.Context()
 	v := id.Viewer
-	p := homePage{Layout: w.layout(r, id, "概览")}
+	lg := langOf(r)
+	p := homePage{Layout: w.layout(r, id, lg.T("title.home"))}
 	var err error
 	count := func(f children.Filter) int {
 		if err != nil {
@@ -55,12 +70,37 @@ func (w *Web) home(rw http.ResponseWriter, r *http.Request, id authn.Identity) e
 	}
 	if err == nil {
 		p.Scope, err = w.app.Regions.PathString(ctx, v.Region)
+		if p.Scope == "全国" {
+			p.Scope = lg.T("region.china")
+		}
 	}
 	if err != nil {
 		return err
 	}
 	p.NoRecords = v.Nobody
 	p.Engine = string(w.app.DB.Dialect())
+	if seesChildren(v) {
+		p.ChildrenHref = "/children"
+		p.LeftBehindHref = "/children?category=" + children.CategoryLeftBehind
+		p.DifficultyHref = "/children?category=" + children.CategoryDifficulty
+		p.MigrantHref = "/children?category=" + children.CategoryMigrant
+		recent, err := w.app.Children.List(ctx, listViewer(v), children.Filter{Sort: "updated_at", Desc: true, Status: "all", Limit: recentCount})
+		if err != nil {
+			return err
+		}
+		codes := make([]string, 0, len(recent.Children))
+		for _, c := range recent.Children {
+			codes = append(codes, c.VillageCode)
+		}
+		names, err := w.app.Regions.Names(ctx, codes)
+		if err != nil {
+			return err
+		}
+		for _, c := range recent.Children {
+			p.Recent = append(p.Recent, recentChange{ID: c.ID, Name: c.Name, Village: shortName(names[c.VillageCode]), At: chinaTime(c.UpdatedAt),
+				Categories: labelsOf(lg, c.Categories, categoryLabel), Archived: c.Archived})
+		}
+	}
 	w.render(rw, r, http.StatusOK, "home", p)
 	return nil
 }

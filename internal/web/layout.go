@@ -4,8 +4,10 @@ import (
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
+	"encoding/json"
 	"html/template"
 	"net/http"
+	"slices"
 	"strings"
 
 	"guanai/internal/accounts"
@@ -19,50 +21,98 @@ var templateFS embed.FS
 //go:embed static/guanai.css
 var stylesheet []byte
 
-// cssPath is the stylesheet's address, named by its content so that it can
-// be cached for good.
-var cssPath = func() string {
-	h := sha256.Sum256(stylesheet)
-	return "/static/guanai." + hex.EncodeToString(h[:])[:12] + ".css"
-}()
+// htmxJS is htmx 2 (htmx.org 2.0.11 from npm, dist/htmx.min.js; licence
+// in static/htmx.LICENSE, Zero-Clause BSD). Pages work without it: it
+// only turns some links and forms into partial updates.
+//
+//go:embed static/htmx.min.js
+var htmxJS []byte
 
-// pages holds every page's template set (the shared frame plus the page),
-// parsed once at start.
-var pages = func() map[string]*template.Template {
-	m := map[string]*template.Template{}
-	for _, name := range []string{"home", "login", "account", "users", "user", "audit", "error"} {
-		m[name] = template.Must(template.New(name).ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html"))
+// asset is a static file served under a name made from its content, so
+// that it can be cached for good.
+type asset struct {
+	path, contentType string
+	body              []byte
+}
+
+func newAsset(name, ext, contentType string, body []byte) asset {
+	h := sha256.Sum256(body)
+	return asset{path: "/static/" + name + "." + hex.EncodeToString(h[:])[:12] + "." + ext, contentType: contentType, body: body}
+}
+
+var (
+	cssAsset  = newAsset("guanai", "css", "text/css; charset=utf-8", stylesheet)
+	htmxAsset = newAsset("htmx", "js", "text/javascript; charset=utf-8", htmxJS)
+	assets    = map[string]asset{cssAsset.path: cssAsset, htmxAsset.path: htmxAsset}
+)
+
+// pageNames are the pages, each a template file parsed with the shared
+// frame (layout.html) and the shared parts (parts.html).
+var pageNames = []string{"home", "login", "account", "users", "user", "audit", "error",
+	"children", "child", "recordform", "elders", "elder", "schools", "school"}
+
+// pages holds every page's template set for every language, parsed once
+// at start; the t function of a set speaks its language.
+var pages = func() map[lang]map[string]*template.Template {
+	m := map[lang]map[string]*template.Template{}
+	for _, l := range langs {
+		m[l] = map[string]*template.Template{}
+		for _, name := range pageNames {
+			m[l][name] = template.Must(template.New(name).Funcs(funcs(l)).
+				ParseFS(templateFS, "templates/layout.html", "templates/parts.html", "templates/"+name+".html"))
+		}
 	}
 	return m
 }()
 
+// funcs are the functions templates in language l may call.
+func funcs(l lang) template.FuncMap {
+	return template.FuncMap{
+		// t is the catalog's text for a key, formatted with any arguments.
+		"t": func(key string, args ...any) string { return l.T(key, args...) },
+	}
+}
+
 // Layout is the part of every page's view model that the shared frame
 // shows: the title, the header with who is logged in, the pages their roles
-// may open and the logout button, and a one-line notice.
+// may open, the language switch and the logout button, and a one-line
+// notice.
 type Layout struct {
 	Title string
-	CSS   string
+	// Lang is the page's language; HTMLLang its lang attribute.
+	Lang     lang
+	HTMLLang string
+	CSS, JS  string
 	// LoggedIn says whether to show the user's header.
 	LoggedIn bool
 	// UserName is the logged-in user's name (or username).
 	UserName string
 	Nav      []NavLink
-	// CSRFToken goes into every state-changing form.
+	// CSRFToken goes into every state-changing form; HXHeaders carries it
+	// in the header of every htmx request.
 	CSRFToken string
+	HXHeaders string
+	// LangHref, LangLabel and LangCode are the switch to the other language.
+	LangHref, LangLabel, LangCode string
 	// Notice is a message about what just happened (after a redirect).
 	Notice string
 }
 
 // NavLink is one link of the header.
 type NavLink struct {
-	Href, Label string
-	Current     bool
+	ID, Href, Label string
+	Current         bool
 }
 
 // layout returns the frame of a page for the caller id (zero when nobody
 // is logged in), with the notice named by the n query parameter.
 func (w *Web) layout(r *http.Request, id authn.Identity, title string) Layout {
-	l := Layout{Title: title, CSS: cssPath, Notice: notices[r.URL.Query().Get("n")]}
+	lg := langOf(r)
+	l := Layout{Title: title, Lang: lg, HTMLLang: lg.htmlLang(), CSS: cssAsset.path, JS: htmxAsset.path}
+	if n := r.URL.Query().Get("n"); n != "" && slices.Contains(notices, n) {
+		l.Notice = lg.T("notice." + n)
+	}
+	l.LangHref, l.LangLabel, l.LangCode = langSwitch(r, lg)
 	if id.User.ID == "" {
 		return l
 	}
@@ -73,51 +123,56 @@ func (w *Web) layout(r *http.Request, id authn.Identity, title string) Layout {
 	}
 	if id.Session != nil {
 		l.CSRFToken = id.Session.CSRFToken
+		h, _ := json.Marshal(map[string]string{authn.CSRFHeader: id.Session.CSRFToken})
+		l.HXHeaders = string(h)
 	}
-	link := func(href, label string) {
+	link := func(key, href string) {
 		cur := r.URL.Path == href || (href != "/" && strings.HasPrefix(r.URL.Path, href+"/"))
-		l.Nav = append(l.Nav, NavLink{Href: href, Label: label, Current: cur})
+		l.Nav = append(l.Nav, NavLink{ID: "nav-" + strings.TrimPrefix(key, "nav."), Href: href, Label: lg.T(key), Current: cur})
 	}
 	if !id.User.Restricted() {
-		link("/", "概览")
-		if accounts.ManagesUsers(id.Viewer) || accounts.UnlocksUsers(id.Viewer) {
-			link("/users", "用户管理")
+		v := id.Viewer
+		link("nav.home", "/")
+		if seesChildren(v) {
+			link("nav.children", "/children")
 		}
-		if audit.MayRead(id.Viewer) {
-			link("/audit", "审计日志")
+		if seesElders(v) {
+			link("nav.elders", "/elders")
+		}
+		if seesChildren(v) {
+			link("nav.schools", "/schools")
+		}
+		if accounts.ManagesUsers(v) || accounts.UnlocksUsers(v) {
+			link("nav.users", "/users")
+		}
+		if audit.MayRead(v) {
+			link("nav.audit", "/audit")
 		}
 	}
-	link("/account", "我的账号")
+	link("nav.account", "/account")
 	return l
 }
 
-// Notices shown after a redirect, by the code in the n query parameter.
-// Only these fixed texts are shown: nothing from the address is echoed.
+// Notices shown after a redirect, by the code in the n query parameter
+// (catalog key notice.<code>). Only these fixed texts are shown: nothing
+// from the address is echoed.
 const (
 	noticeRestricted = "restricted"
 	noticeExpired    = "expired"
 )
 
-var notices = map[string]string{
-	noticeRestricted: "请先完成下面标出的账号安全设置（修改初始密码或绑定动态验证码），然后才能使用其他功能。",
-	noticeExpired:    "登录已过期，请重新登录。",
-	"loggedout":      "您已退出登录。",
-	"password":       "密码已修改。您的其他登录会话已结束。",
-	"totp":           "动态验证码已绑定，今后登录时需要输入手机上显示的6位数字。",
-	"token_revoked":  "访问令牌已撤销。",
-	"created":        "用户已创建。首次登录时须修改初始密码。",
-	"saved":          "修改已保存。",
-	"unlocked":       "账号已解锁。",
-	"totp_reset":     "已重置该用户的动态验证码，其登录会话已全部结束。",
-}
+var notices = []string{noticeRestricted, noticeExpired, "loggedout", "password", "totp", "token_revoked", "created", "saved",
+	"unlocked", "totp_reset", "child_created", "child_saved", "child_archived", "child_restored",
+	"elder_created", "elder_saved", "elder_archived", "elder_restored", "school_created", "school_saved", "class_added"}
 
 func (w *Web) static(rw http.ResponseWriter, r *http.Request, id authn.Identity) error {
-	if "/static/"+r.PathValue("file") != cssPath {
+	a, ok := assets["/static/"+r.PathValue("file")]
+	if !ok {
 		w.notFound(rw, r, id)
 		return nil
 	}
 	rw.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
-	rw.Header().Set("Content-Type", "text/css; charset=utf-8")
-	rw.Write(stylesheet)
+	rw.Header().Set("Content-Type", a.contentType)
+	rw.Write(a.body)
 	return nil
 }

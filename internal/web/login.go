@@ -39,7 +39,7 @@ func (w *Web) loginForm(rw http.ResponseWriter, r *http.Request, _ authn.Identit
 	if id, err := w.auth.Identify(r); err == nil && id.Session != nil {
 		return seeOther(rw, r, afterLogin(id.User, next))
 	}
-	w.render(rw, r, http.StatusOK, "login", loginPage{Layout: w.layout(r, authn.Identity{}, "登录"), Next: next})
+	w.render(rw, r, http.StatusOK, "login", loginPage{Layout: w.layout(r, authn.Identity{}, langOf(r).T("title.login")), Next: next})
 	return nil
 }
 
@@ -47,11 +47,12 @@ func (w *Web) loginForm(rw http.ResponseWriter, r *http.Request, _ authn.Identit
 // accounts.Login, which rate-limits, locks accounts and audits every
 // attempt. A wrong username and a wrong password get the same message.
 func (w *Web) login(rw http.ResponseWriter, r *http.Request, _ authn.Identity) error {
-	p := loginPage{Layout: w.layout(r, authn.Identity{}, "登录"), Next: safeNext(r.PostFormValue("next"))}
+	lg := langOf(r)
+	p := loginPage{Layout: w.layout(r, authn.Identity{}, lg.T("title.login")), Next: safeNext(r.PostFormValue("next"))}
 	// No session yet, so no CSRF token: refuse logins posted from other
 	// sites by what the browser says about the request's origin.
 	if r.Header.Get("Sec-Fetch-Site") == "cross-site" {
-		w.problem(rw, r, authn.Identity{}, http.StatusForbidden, "无法登录", "不接受从其他网站提交的登录请求，请直接打开本系统的登录页面。")
+		w.problem(rw, r, authn.Identity{}, http.StatusForbidden, lg.T("login.cross_site_heading"), lg.T("login.cross_site"))
 		return nil
 	}
 	now := w.app.DB.Now()
@@ -61,7 +62,7 @@ func (w *Web) login(rw http.ResponseWriter, r *http.Request, _ authn.Identity) e
 		pl, ok := w.pending.get(token, now)
 		if !ok {
 			p.Username = strings.TrimSpace(c.Username)
-			p.Message = "验证已超时，请重新输入密码。"
+			p.Message = lg.T("login.pending_expired")
 			w.render(rw, r, http.StatusUnauthorized, "login", p)
 			return nil
 		}
@@ -75,7 +76,7 @@ func (w *Web) login(rw http.ResponseWriter, r *http.Request, _ authn.Identity) e
 	}
 	p.Username = strings.TrimSpace(c.Username)
 	if p.Username == "" || c.Password == "" {
-		p.Message = "请输入用户名和密码。"
+		p.Message = lg.T("login.missing")
 		w.render(rw, r, http.StatusUnprocessableEntity, "login", p)
 		return nil
 	}

@@ -3,7 +3,6 @@ package web
 import (
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/google/uuid"
@@ -37,9 +36,14 @@ type userRow struct {
 	Status string
 }
 
-// orgKindLabels are the organisation kinds in Chinese, in accounts.OrgKinds
-// order.
-var orgKindLabels = map[string]string{"": "未指定", "government": "政府部门", "school": "学校", "social_org": "社会组织", "company": "企业"}
+// orgKindLabel returns an organisation kind in l (catalog key
+// org.<kind>, org.none for none).
+func orgKindLabel(l lang, k string) string {
+	if k == "" {
+		return l.T("org.none")
+	}
+	return l.T("org." + k)
+}
 
 // mayListUsers reports whether id may open user management: system
 // administrators, and security administrators (to unlock accounts and
@@ -50,7 +54,7 @@ func mayListUsers(id authn.Identity) bool {
 
 // notFound answers a route the caller's roles do not reach, as if it did
 // not exist.
-var notFound = errs.New(errs.NotFound, "页面不存在")
+var notFound = errs.New(errs.NotFound, "not found")
 
 func (w *Web) users(rw http.ResponseWriter, r *http.Request, id authn.Identity) error {
 	if !mayListUsers(id) {
@@ -58,11 +62,12 @@ func (w *Web) users(rw http.ResponseWriter, r *http.Request, id authn.Identity) 
 	}
 	ctx := r.Context()
 	page := pageParam(r)
-	p := usersPage{Layout: w.layout(r, id, "用户管理"), Q: queryValue(r, "q"), Role: queryValue(r, "role"),
+	lg := langOf(r)
+	p := usersPage{Layout: w.layout(r, id, lg.T("title.users")), Q: queryValue(r, "q"), Role: queryValue(r, "role"),
 		CanCreate: accounts.ManagesUsers(id.Viewer), Errors: errs.FieldErrors{}}
-	p.RoleOptions = append(p.RoleOptions, option{Value: "", Label: "全部角色"})
+	p.RoleOptions = append(p.RoleOptions, option{Value: "", Label: lg.T("users.any_role")})
 	for _, role := range accounts.Roles {
-		p.RoleOptions = append(p.RoleOptions, option{Value: role, Label: accounts.RoleLabel(role), Selected: role == p.Role})
+		p.RoleOptions = append(p.RoleOptions, option{Value: role, Label: roleLabel(lg, role), Selected: role == p.Role})
 	}
 	status := http.StatusOK
 	list, err := w.app.Accounts.List(ctx, id.Viewer, accounts.Filter{Query: p.Q, Role: p.Role, Limit: usersPerPage, Offset: (page - 1) * usersPerPage})
@@ -83,20 +88,20 @@ func (w *Web) users(rw http.ResponseWriter, r *http.Request, id authn.Identity) 
 	for _, u := range list.Users {
 		labels := make([]string, len(u.Roles))
 		for i, role := range u.Roles {
-			labels[i] = accounts.RoleLabel(role)
+			labels[i] = roleLabel(lg, role)
 		}
-		row := userRow{ID: u.ID, Username: u.Username, Name: u.Name, Roles: strings.Join(labels, "、"), Region: names[u.RegionCode]}
+		row := userRow{ID: u.ID, Username: u.Username, Name: u.Name, Roles: strings.Join(labels, lg.T("list.sep")), Region: names[u.RegionCode]}
 		switch {
 		case !u.Active:
-			row.Status = "已停用"
+			row.Status = lg.T("users.state_inactive")
 		case u.LockedUntil.After(now):
-			row.Status = "已锁定"
+			row.Status = lg.T("users.state_locked")
 		case u.MustChangePassword:
-			row.Status = "待修改初始密码"
+			row.Status = lg.T("users.state_must_change")
 		case accounts.TOTPRequired(u.Roles) && !u.TOTPEnabled:
-			row.Status = "待绑定动态验证码"
+			row.Status = lg.T("users.state_totp")
 		default:
-			row.Status = "正常"
+			row.Status = lg.T("users.state_ok")
 		}
 		p.Rows = append(p.Rows, row)
 	}
@@ -154,25 +159,26 @@ var userFields = []string{"username", "name", "phone", "region_code", "org_kind"
 
 // userPage returns the page of an account (zero u: a new one) with form f.
 func (w *Web) userPage(r *http.Request, id authn.Identity, u accounts.User, f userForm, creating bool) (userPage, error) {
-	title := "新建用户"
+	lg := langOf(r)
+	title := lg.T("title.user_new")
 	if !creating {
-		title = "用户：" + u.Username
+		title = lg.T("title.user", u.Username)
 	}
 	p := userPage{Layout: w.layout(r, id, title), Creating: creating, ID: u.ID, Version: u.Version, Form: f,
 		Errors: errs.FieldErrors{}, CanEdit: accounts.ManagesUsers(id.Viewer), CanUnlock: accounts.UnlocksUsers(id.Viewer)}
 	for _, role := range accounts.Roles {
-		p.RoleOptions = append(p.RoleOptions, option{Value: role, Label: accounts.RoleLabel(role), Selected: slices.Contains(f.Roles, role)})
+		p.RoleOptions = append(p.RoleOptions, option{Value: role, Label: roleLabel(lg, role), Selected: slices.Contains(f.Roles, role)})
 	}
 	for _, k := range accounts.OrgKinds {
-		p.OrgKindOptions = append(p.OrgKindOptions, option{Value: k, Label: orgKindLabels[k], Selected: k == f.OrgKind})
+		p.OrgKindOptions = append(p.OrgKindOptions, option{Value: k, Label: orgKindLabel(lg, k), Selected: k == f.OrgKind})
 	}
 	if creating {
 		return p, nil
 	}
 	for _, role := range u.Roles {
-		p.RoleLabels = append(p.RoleLabels, accounts.RoleLabel(role))
+		p.RoleLabels = append(p.RoleLabels, roleLabel(lg, role))
 	}
-	p.OrgKindLabel = orgKindLabels[u.OrgKind]
+	p.OrgKindLabel = orgKindLabel(lg, u.OrgKind)
 	if u.LockedUntil.After(w.app.DB.Now()) {
 		p.LockedUntil = chinaTime(u.LockedUntil)
 	}
@@ -306,11 +312,11 @@ func (w *Web) updateUser(rw http.ResponseWriter, r *http.Request, id authn.Ident
 	}
 	f, in := postedUser(r)
 	f.Username = u.Username
-	version, verr := strconv.Atoi(r.PostFormValue("version"))
-	if verr != nil || version < 1 {
-		return errs.New(errs.BadRequest, "表单缺少版本号，请刷新页面后重试")
+	ver, err := version(r)
+	if err != nil {
+		return err
 	}
-	_, err = w.app.Accounts.Update(r.Context(), id.Viewer, u.ID, version, in)
+	_, err = w.app.Accounts.Update(r.Context(), id.Viewer, u.ID, ver, in)
 	if err == nil {
 		return seeOther(rw, r, "/users/"+u.ID+"?n=saved")
 	}
@@ -319,7 +325,7 @@ func (w *Web) updateUser(rw http.ResponseWriter, r *http.Request, id authn.Ident
 		return perr
 	}
 	// Keep the version the form was read at: a stale form stays stale.
-	p.Version = version
+	p.Version = ver
 	if !p.withErrors(err) {
 		return err
 	}

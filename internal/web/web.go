@@ -69,6 +69,7 @@ var routes = []route{
 	{"GET /{$}", fullUser, (*Web).home},
 	{"GET /healthz", public, (*Web).health},
 	{"GET /static/{file}", public, (*Web).static},
+	{"GET /lang", public, (*Web).switchLang},
 	{"GET /login", public, (*Web).loginForm},
 	{"POST /login", public, (*Web).login},
 	{"POST /logout", anyUser, (*Web).logout},
@@ -86,6 +87,38 @@ var routes = []route{
 	{"POST /users/{id}/unlock", fullUser, (*Web).unlockUser},
 	{"POST /users/{id}/reset-totp", fullUser, (*Web).resetTOTP},
 	{"GET /audit", fullUser, (*Web).audit},
+
+	{"GET /regions/picker", fullUser, (*Web).regionPicker},
+	{"POST /check", fullUser, (*Web).checkField},
+
+	{"GET /children", fullUser, (*Web).children},
+	{"GET /children/new", fullUser, (*Web).newChild},
+	{"POST /children/new", fullUser, (*Web).createChild},
+	{"GET /children/classes", fullUser, (*Web).classField},
+	{"GET /children/{id}", fullUser, (*Web).child},
+	{"POST /children/{id}/reveal", fullUser, (*Web).revealChild},
+	{"GET /children/{id}/edit", fullUser, (*Web).editChild},
+	{"POST /children/{id}/edit", fullUser, (*Web).updateChild},
+	{"POST /children/{id}/archive", fullUser, (*Web).archiveChild},
+	{"POST /children/{id}/restore", fullUser, (*Web).restoreChild},
+
+	{"GET /elders", fullUser, (*Web).elders},
+	{"GET /elders/new", fullUser, (*Web).newElder},
+	{"POST /elders/new", fullUser, (*Web).createElder},
+	{"GET /elders/{id}", fullUser, (*Web).elder},
+	{"POST /elders/{id}/reveal", fullUser, (*Web).revealElder},
+	{"GET /elders/{id}/edit", fullUser, (*Web).editElder},
+	{"POST /elders/{id}/edit", fullUser, (*Web).updateElder},
+	{"POST /elders/{id}/archive", fullUser, (*Web).archiveElder},
+	{"POST /elders/{id}/restore", fullUser, (*Web).restoreElder},
+
+	{"GET /schools", fullUser, (*Web).schools},
+	{"GET /schools/new", fullUser, (*Web).newSchool},
+	{"POST /schools/new", fullUser, (*Web).createSchool},
+	{"GET /schools/{id}", fullUser, (*Web).school},
+	{"GET /schools/{id}/edit", fullUser, (*Web).editSchool},
+	{"POST /schools/{id}/edit", fullUser, (*Web).updateSchool},
+	{"POST /schools/{id}/classes", fullUser, (*Web).addClass},
 }
 
 // New returns the HTML handler over a, identifying callers with auth and
@@ -142,7 +175,8 @@ func (w *Web) wrap(rt route) http.HandlerFunc {
 		if r.Method == http.MethodPost {
 			r.Body = http.MaxBytesReader(rw, r.Body, maxFormBytes)
 			if err := r.ParseForm(); err != nil {
-				w.problem(rw, r, authn.Identity{}, http.StatusBadRequest, "无法读取提交的表单", "提交的内容过大或格式不正确，请返回后重试。")
+				lg := langOf(r)
+				w.problem(rw, r, authn.Identity{}, http.StatusBadRequest, lg.T("err.form.heading"), lg.T("err.form.message"))
 				return
 			}
 		}
@@ -163,8 +197,8 @@ func (w *Web) wrap(rt route) http.HandlerFunc {
 				return
 			}
 			if err := authn.CheckCSRF(r, id); err != nil {
-				w.problem(rw, r, id, http.StatusForbidden, "安全令牌无效",
-					"请求缺少有效的安全令牌，可能是页面已过期。请返回、刷新页面后重试；本次操作没有生效。")
+				lg := langOf(r)
+				w.problem(rw, r, id, http.StatusForbidden, lg.T("err.csrf.heading"), lg.T("err.csrf.message"))
 				return
 			}
 		}
@@ -198,15 +232,17 @@ func (w *Web) toLogin(rw http.ResponseWriter, r *http.Request) {
 // as the server-error page.
 func (w *Web) fail(rw http.ResponseWriter, r *http.Request, id authn.Identity, err error) {
 	e := errs.As(err)
+	lg := langOf(r)
 	switch e.Code {
 	case errs.NotFound, errs.Forbidden:
 		w.notFound(rw, r, id)
 	case errs.Unauthorized:
 		w.toLogin(rw, r)
 	case errs.Invalid, errs.BadRequest:
-		w.problem(rw, r, id, http.StatusBadRequest, "请求有误", e.Message)
+		// The message comes from a domain package, in Chinese.
+		w.problem(rw, r, id, http.StatusBadRequest, lg.T("err.bad.heading"), e.Message)
 	case errs.Conflict:
-		w.problem(rw, r, id, http.StatusConflict, "操作未完成", e.Message)
+		w.problem(rw, r, id, http.StatusConflict, lg.T("err.conflict.heading"), e.Message)
 	default:
 		w.serverError(rw, r, id, err)
 	}
@@ -222,8 +258,9 @@ type errorPage struct {
 }
 
 func (w *Web) notFound(rw http.ResponseWriter, r *http.Request, id authn.Identity) {
-	w.render(rw, r, http.StatusNotFound, "error", errorPage{Layout: w.layout(r, id, "页面不存在"),
-		Heading: "页面不存在", Message: "您要找的页面不存在，或您无权查看。"})
+	lg := langOf(r)
+	w.render(rw, r, http.StatusNotFound, "error", errorPage{Layout: w.layout(r, id, lg.T("err.404.heading")),
+		Heading: lg.T("err.404.heading"), Message: lg.T("err.404.message")})
 }
 
 func (w *Web) problem(rw http.ResponseWriter, r *http.Request, id authn.Identity, status int, heading, msg string) {
@@ -234,10 +271,11 @@ func (w *Web) problem(rw http.ResponseWriter, r *http.Request, id authn.Identity
 func (w *Web) serverError(rw http.ResponseWriter, r *http.Request, id authn.Identity, err error) {
 	ref := newRef()
 	w.log.Error("web", "ref", ref, "method", r.Method, "path", r.URL.Path, "err", err)
-	page := errorPage{Layout: w.layout(r, id, "服务器内部错误"), Heading: "服务器内部错误",
-		Message: "处理您的请求时出了问题。请稍后重试；如果问题持续，请联系管理员并提供下面的编号。", Reference: ref}
+	lg := langOf(r)
+	page := errorPage{Layout: w.layout(r, id, lg.T("err.500.heading")), Heading: lg.T("err.500.heading"),
+		Message: lg.T("err.500.message"), Reference: ref}
 	var buf bytes.Buffer
-	if err := pages["error"].ExecuteTemplate(&buf, "layout", page); err != nil {
+	if err := pages[lg]["error"].ExecuteTemplate(&buf, "layout", page); err != nil {
 		w.log.Error("web: render error page", "ref", ref, "err", err)
 		http.Error(rw, "服务器内部错误，编号 "+ref, http.StatusInternalServerError)
 		return
@@ -253,16 +291,24 @@ func newRef() string {
 	return strings.ToUpper(hex.EncodeToString(b))
 }
 
-// render executes the page template into a buffer first, so that a
-// template error becomes a clean server-error page.
+// render executes the page template, in the language r asks for, into a
+// buffer first, so that a template error becomes a clean server-error
+// page.
 func (w *Web) render(rw http.ResponseWriter, r *http.Request, status int, page string, data any) {
-	t, ok := pages[page]
+	w.renderPart(rw, r, status, page, "layout", data)
+}
+
+// renderPart renders one part of a page (its template named part): the
+// whole page for "layout", or a fragment an htmx request swaps in.
+func (w *Web) renderPart(rw http.ResponseWriter, r *http.Request, status int, page, part string, data any) {
+	t, ok := pages[langOf(r)][page]
 	if !ok {
 		w.serverError(rw, r, authn.Identity{}, fmt.Errorf("no template %q", page))
 		return
 	}
+	rw.Header().Add("Vary", "HX-Request")
 	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, "layout", data); err != nil {
+	if err := t.ExecuteTemplate(&buf, part, data); err != nil {
 		if page == "error" {
 			w.log.Error("web: render error page", "err", err)
 			http.Error(rw, "服务器内部错误", http.StatusInternalServerError)

@@ -1,0 +1,32 @@
+package web
+
+import "strings"
+
+// compareRow is one field of two versions of a record side by side.
+type compareRow struct {
+	Name, Label   string
+	Theirs, Yours string
+	// Differs marks the rows whose values differ.
+	Differs bool
+}
+
+// compare lines up two fillings of the same form — the stored record's
+// and the user's — field by field, as readers see the values.
+func compare(lg lang, theirs, yours []formSection) []compareRow {
+	var out []compareRow
+	for i := range theirs {
+		if i >= len(yours) {
+			break
+		}
+		for j, tf := range theirs[i].Fields {
+			if j >= len(yours[i].Fields) {
+				break
+			}
+			yf := yours[i].Fields[j]
+			row := compareRow{Name: tf.Name, Label: tf.Label, Theirs: tf.display(lg), Yours: yf.display(lg)}
+			row.Differs = !strings.EqualFold(strings.TrimSpace(row.Theirs), strings.TrimSpace(row.Yours))
+			out = append(out, row)
+		}
+	}
+	return out
+}
