@@ -481,7 +481,7 @@ func alert(n *html.Node) string {
 
 // navLabels returns the header's links.
 func navLabels(n *html.Node) []string {
-	nav := first(n, "nav[aria-label=主导航]")
+	nav := first(n, "nav#main-nav")
 	if nav == nil {
 		return nil
 	}

@@ -1,0 +1,279 @@
+package web_test
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"guanai/internal/access"
+	"guanai/internal/accounts"
+)
+
+// roles is the column order of the page table.
+var roles = []string{"leader", "officer", "principal", "teacher", "social_worker", "mentor", "counsellor", "sysadmin", "secadmin", "auditor"}
+
+// expectStatus parses "200 404 …", one per role in roles order; "*"
+// repeats the previous code to the end.
+func expectStatus(s string) []int {
+	f := strings.Fields(s)
+	out := make([]int, len(roles))
+	for i := range roles {
+		if i < len(f) && f[i] != "*" {
+			fmt.Sscan(f[i], &out[i])
+		} else if i > 0 {
+			out[i] = out[i-1]
+		}
+	}
+	return out
+}
+
+// pageRow is a page (or form action) and the status each role gets.
+type pageRow struct {
+	method, path string
+	form         func() url.Values
+	want         string
+}
+
+// TestEveryPageEveryRole opens every page, and posts every form that
+// renders a page, as every role, in both languages: each answers with the
+// status the role's rights call for, renders without a template error,
+// ties every input to a label, and never shows a record, a region or a
+// region path outside the user's scope (昌宁县): the records planted in
+// 昆明 have distinctive names, and every region a page links to or offers
+// must lie inside 昌宁县.
+func TestEveryPageEveryRole(t *testing.T) {
+	c := newCensus(t)
+	sys := access.System()
+	// Make the fixture's records stale for the forms posted with version 1.
+	cur, _ := c.e.a.Children.GetRevealed(ctx, sys, c.child.ID)
+	in := inputOf(cur)
+	in.Notes = "第二版"
+	if _, err := c.e.a.Children.Update(ctx, sys, c.child.ID, 1, in); err != nil {
+		t.Fatal(err)
+	}
+
+	ids := map[string]string{"{child}": c.child.ID, "{outChild}": c.outChild.ID, "{elder}": c.elder.ID, "{outElder}": c.outElder.ID,
+		"{school}": c.school.ID, "{outSchool}": c.outSchool.ID, "{outVillage}": c.otherVillage, "{outTown}": c.outTown}
+	badChild := func() url.Values {
+		f := childForm(c.childInput("错号儿童", wencang))
+		f.Set("id_number", wrongCheckDigit(f.Get("id_number")))
+		return f
+	}
+	staleChild := func() url.Values {
+		f := childForm(inputOf(cur))
+		f.Set("version", "1")
+		f.Set("notes", "我的版本")
+		return f
+	}
+	staleElder := func() url.Values {
+		return url.Values{"version": {"9"}, "name": {"王大爷"}, "id_number": {c.elder.IDNumber}, "sex": {"F"},
+			"birth_date": {c.elder.BirthDate.Format("2006-01-02")}, "village_code": {wencang}, "living": {"spouse"}}
+	}
+	rows := []pageRow{
+		{"GET", "/", nil, "200 *"},
+		{"GET", "/account", nil, "200 *"},
+		{"GET", "/children", nil, "200 200 200 200 200 404 200 404 *"},
+		{"GET", "/children?region={outVillage}&q=越界", nil, "200 200 200 200 200 404 200 404 *"},
+		{"GET", "/children?category=difficulty&age=6-11&sort=updated&status=all", nil, "200 200 200 200 200 404 200 404 *"},
+		{"GET", "/children?school_id={outSchool}", nil, "200 200 200 200 200 404 200 404 *"},
+		{"GET", "/children/new", nil, "404 200 200 200 404 *"},
+		{"POST", "/children/new", badChild, "404 422 422 422 404 *"},
+		{"GET", "/children/{child}", nil, "200 200 200 200 200 404 200 404 *"},
+		{"POST", "/children/{child}/reveal", func() url.Values { return url.Values{} }, "200 200 200 200 200 404 200 404 *"},
+		{"GET", "/children/{child}/edit", nil, "404 200 200 403 404 *"},
+		{"POST", "/children/{child}/edit", staleChild, "404 409 409 403 404 *"},
+		{"GET", "/children/{outChild}", nil, "404 *"},
+		{"GET", "/children/{outChild}/edit", nil, "404 *"},
+		{"POST", "/children/{outChild}/reveal", func() url.Values { return url.Values{} }, "404 *"},
+		{"GET", "/children/classes?school_id={outSchool}", nil, "404 200 200 200 404 *"},
+		{"GET", "/regions/picker?field=village_code&at={outVillage}", nil, "200 200 200 200 200 404 200 404 *"},
+		{"GET", "/elders", nil, "200 200 404 404 200 404 200 404 *"},
+		{"GET", "/elders?region={outTown}", nil, "200 200 404 404 200 404 200 404 *"},
+		{"GET", "/elders/new", nil, "404 200 404 *"},
+		{"GET", "/elders/{elder}", nil, "200 200 404 404 200 404 200 404 *"},
+		{"POST", "/elders/{elder}/reveal", func() url.Values { return url.Values{} }, "200 200 404 404 200 404 200 404 *"},
+		{"GET", "/elders/{elder}/edit", nil, "404 200 404 *"},
+		{"POST", "/elders/{elder}/edit", staleElder, "404 409 404 *"},
+		{"GET", "/elders/{outElder}", nil, "404 *"},
+		{"GET", "/schools", nil, "200 200 200 200 200 404 200 404 *"},
+		{"GET", "/schools?region={outTown}", nil, "200 200 200 200 200 404 200 404 *"},
+		{"GET", "/schools/new", nil, "404 200 404 *"},
+		{"GET", "/schools/{school}", nil, "200 200 200 200 200 404 200 404 *"},
+		{"GET", "/schools/{school}/edit", nil, "404 200 200 404 *"},
+		{"POST", "/schools/{school}/classes", func() url.Values { return url.Values{"grade": {"3"}, "name": {""}} }, "404 422 422 404 *"},
+		{"GET", "/schools/{outSchool}", nil, "404 *"},
+		{"GET", "/users", nil, "404 404 404 404 404 404 404 200 200 404"},
+		{"GET", "/users/new", nil, "404 404 404 404 404 404 404 200 404 404"},
+		{"GET", "/audit", nil, "404 404 404 404 404 404 404 404 404 200"},
+		{"GET", "/no/such/page", nil, "404 *"},
+	}
+
+	// Names no page may show: the records outside 昌宁县, and the
+	// counties beside it.
+	forbidden := []string{outChildName, outElderName, outSchoolName, "五华区"}
+	siblings, err := c.e.a.Regions.Children(ctx, baoshan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range siblings {
+		if s.Code != changning {
+			forbidden = append(forbidden, s.Name)
+		}
+	}
+	// A catalog key showing instead of its text.
+	rawKey := regexp.MustCompile(`\b(app|nav|title|field|form|child|children|elders?|schools?|filter|help|section|conflict|picker|drill|pager|home|err|account|users?|audit|login|status|sort|age)\.[a-z_0-9]+\b`)
+
+	clients := map[string]*client{}
+	for _, role := range roles {
+		clients[role] = c.as(role)
+	}
+	checked := 0
+	for _, lang := range []string{"zh", "en"} {
+		for ri, role := range roles {
+			cl := clients[role]
+			cl.setLang(lang)
+			for _, r := range rows {
+				path := r.path
+				for k, v := range ids {
+					path = strings.ReplaceAll(path, k, v)
+				}
+				var p page
+				if r.method == "POST" {
+					p = cl.post(path, r.form())
+				} else {
+					p = cl.get(path)
+				}
+				checked++
+				want := expectStatus(r.want)[ri]
+				where := fmt.Sprintf("%s %s %s %s", lang, role, r.method, r.path)
+				if p.status != want {
+					t.Errorf("%s: %d, want %d", where, p.status, want)
+				}
+				if p.status == http.StatusInternalServerError || first(p.doc, "#error-ref") != nil {
+					t.Errorf("%s: server error page\n%s", where, c.e.log.String())
+					continue
+				}
+				noneContains(t, where, p.body, forbidden...)
+				for _, n := range sel(p.doc, "*[data-code]") {
+					if code, _ := attr(n, "data-code"); !strings.HasPrefix(code, "530524") {
+						t.Errorf("%s: region %s (%s) outside 昌宁县", where, code, text(n))
+					}
+				}
+				if missing := labelsTied(p.doc); len(missing) > 0 {
+					t.Errorf("%s: inputs without a label: %v", where, missing)
+				}
+				if m := rawKey.FindString(text(first(p.doc, "body"))); m != "" {
+					t.Errorf("%s: catalog key %q shown", where, m)
+				}
+				if lang == "en" && p.status == http.StatusOK && first(p.doc, "header") != nil {
+					if h, _ := attr(first(p.doc, "html"), "lang"); h != "en" {
+						t.Errorf("%s: html lang %q", where, h)
+					}
+				}
+			}
+		}
+	}
+	t.Logf("%d pages checked", checked)
+}
+
+// setLang sets the language cookie as the header's switch does.
+func (c *client) setLang(lang string) {
+	c.e.t.Helper()
+	p := c.get("/lang?to=" + lang)
+	if p.status != http.StatusSeeOther {
+		c.e.t.Fatalf("switch to %s: %d", lang, p.status)
+	}
+}
+
+func TestEnglishSwitch(t *testing.T) {
+	c := newCensus(t)
+	o := c.as(accounts.RoleOfficer)
+	p := o.get("/children")
+	sw := first(p.doc, "#lang-switch")
+	href, _ := attr(sw, "href")
+	if text(sw) != "English" || !strings.Contains(href, "to=en") || !strings.Contains(href, "next=%2Fchildren") {
+		t.Fatalf("switch %q → %s", text(sw), href)
+	}
+	if h, _ := attr(first(p.doc, "html"), "lang"); h != "zh-CN" {
+		t.Errorf("default lang %q", h)
+	}
+	r := o.get(href)
+	if r.status != http.StatusSeeOther || r.location() != "/children" {
+		t.Fatalf("switch: %d → %q", r.status, r.location())
+	}
+	en := o.get("/children")
+	if got := navLabels(en.doc); strings.Join(got, "|") != "Overview|Children|Elders|Schools|My account" {
+		t.Errorf("English header: %v", got)
+	}
+	if got := text(first(en.doc, "#logout")); got != "Log out" {
+		t.Errorf("logout button %q", got)
+	}
+	if got := text(first(en.doc, "h1")); got != "Children" {
+		t.Errorf("heading %q", got)
+	}
+	if got := text(first(en.doc, "#lang-switch")); got != "中文" {
+		t.Errorf("switch back %q", got)
+	}
+	// Domain messages stay Chinese beside English labels.
+	bad := o.post("/children/new", url.Values{"name": {""}})
+	if !strings.Contains(fieldError(bad.doc, "name"), "姓名不能为空") || text(first(bad.doc, "label[for=name]")) != "Name *" {
+		t.Errorf("English form: %q / %q", fieldError(bad.doc, "name"), text(first(bad.doc, "label[for=name]")))
+	}
+	// The login page too, before logging in; next is kept only on this site.
+	anon := c.e.client()
+	anon.setLang("en")
+	if got := text(first(anon.get("/login").doc, "h1")); got != "Log in" {
+		t.Errorf("English login %q", got)
+	}
+	if r := anon.get("/lang?to=zh&next=https://evil.example/"); r.location() != "/" {
+		t.Errorf("switch to elsewhere: %q", r.location())
+	}
+	if got := text(first(anon.get("/login").doc, "h1")); got != "登录" {
+		t.Errorf("back to Chinese %q", got)
+	}
+}
+
+func TestStaticAssetsAndHTMX(t *testing.T) {
+	c := newCensus(t)
+	o := c.as(accounts.RoleOfficer)
+	p := o.get("/children")
+	script := first(p.doc, "script[src]")
+	src, _ := attr(script, "src")
+	if !regexp.MustCompile(`^/static/htmx\.[0-9a-f]{12}\.js$`).MatchString(src) {
+		t.Fatalf("script %q", src)
+	}
+	js := c.e.client().get(src)
+	if js.status != http.StatusOK || !strings.Contains(js.header.Get("Cache-Control"), "immutable") ||
+		!strings.HasPrefix(js.header.Get("Content-Type"), "text/javascript") || !strings.Contains(js.body, "htmx") {
+		t.Errorf("htmx: %d %q %q", js.status, js.header.Get("Cache-Control"), js.header.Get("Content-Type"))
+	}
+	if !strings.Contains(js.body, `version:"2.`) {
+		t.Error("not htmx 2")
+	}
+	// Every htmx request carries the CSRF token in its header.
+	if h, _ := attr(first(p.doc, "body"), "hx-headers"); !strings.Contains(h, `"X-CSRF-Token":"`+o.csrf+`"`) {
+		t.Errorf("hx-headers %q", h)
+	}
+	cfg, _ := attr(first(p.doc, "meta[name=htmx-config]"), "content")
+	for _, want := range []string{`"allowEval":false`, `"historyCacheSize":0`, `"code":"(409|422)","swap":true`} {
+		if !strings.Contains(cfg, want) {
+			t.Errorf("htmx config lacks %s", want)
+		}
+	}
+	// A post with the token in the header only (as htmx sends it) passes
+	// the CSRF check.
+	req, _ := http.NewRequest("POST", c.e.srv.URL+"/check?form=child&field=id_number", strings.NewReader("id_number=1"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("X-CSRF-Token", o.csrf)
+	if r := o.do(req); r.status != http.StatusOK {
+		t.Errorf("header token: %d", r.status)
+	}
+	// Pages work without it: the filter form is a plain GET form.
+	f := first(p.doc, "form#children-filter")
+	if m, _ := attr(f, "method"); m != "get" || first(f, "button[type=submit]") == nil {
+		t.Error("the filter form needs JavaScript")
+	}
+}
