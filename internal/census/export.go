@@ -62,7 +62,7 @@ func (s *Service) ExportChildren(ctx context.Context, v access.Viewer, f childre
 	}
 	cols := exportColumns(Children, v)
 	hs, ws := headersOf(cols)
-	pl := newPlaces(s.db, v)
+	pl := s.places(v)
 	sn := &schoolNames{s: s, names: map[string]schoolInfo{}}
 	started := false
 	n, err := s.children.Export(ctx, v, f, reveal, func(c children.Child) error {
@@ -245,7 +245,7 @@ func (s *Service) ExportElders(ctx context.Context, v access.Viewer, f elders.Fi
 	}
 	cols := exportColumns(Elders, v)
 	hs, ws := headersOf(cols)
-	pl := newPlaces(s.db, v)
+	pl := s.places(v)
 	started := false
 	n, err := s.elders.Export(ctx, v, f, reveal, func(e elders.Elder) error {
 		if !started {
@@ -316,7 +316,7 @@ func (s *Service) ExportSchools(ctx context.Context, v access.Viewer, f schools.
 	if err := t.header(hs, ws); err != nil {
 		return 0, errs.Wrap(err, "export")
 	}
-	pl := newPlaces(s.db, v)
+	pl := s.places(v)
 	n := 0
 	for f.Offset, f.Limit = 0, 500; ; f.Offset += f.Limit {
 		p, err := s.schools.List(ctx, v, f)

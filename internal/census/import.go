@@ -49,6 +49,9 @@ type Service struct {
 	schools  *schools.Store
 	// Limits bounds what an import reads; DefaultLimits unless changed.
 	Limits Limits
+
+	treeOnce sync.Once
+	tree     *tree
 }
 
 // New returns the census service of a running guanai.
@@ -416,7 +419,7 @@ func (s *Service) pipeline(ctx context.Context, v access.Viewer, k Kind, path st
 	if err != nil {
 		return err
 	}
-	pl := newPlaces(s.db, v)
+	pl := s.places(v)
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -677,6 +680,14 @@ func (s *Service) record(k Kind, res *Result, c *cells, p prepared) {
 	if msg, ok := c.errs[""]; ok {
 		fe = copyFields(fe)
 		fe["notes"] = msg
+	}
+	for _, f := range []string{fieldCounty, fieldTownship, fieldVillage} {
+		if _, ok := fe[f]; ok && fe["village_code"] != "" && !strings.Contains(fe["village_code"], "管辖") {
+			// The names did not resolve: "no village given" says nothing more.
+			fe = copyFields(fe)
+			delete(fe, "village_code")
+			break
+		}
 	}
 	if len(fe) == 0 {
 		res.Valid++

@@ -19,18 +19,28 @@ import (
 // once, into memory, so that a million rows cost a handful of queries. It
 // is safe for concurrent use.
 type places struct {
-	db *storage.DB
-	v  access.Viewer
+	*tree
+	v    access.Viewer
+	memo sync.Map // names → resolved
+}
 
+// tree is the part of the division tree read so far, shared by every
+// import and export of a Service (the tree does not change once loaded).
+type tree struct {
+	db     *storage.DB
 	mu     sync.RWMutex
-	loaded map[string]bool   // province prefixes (2 digits) read
-	nodes  map[string]node   // code → node
+	loaded map[string]bool     // province prefixes (2 digits) read
+	nodes  map[string]node     // code → node
 	kids   map[string][]string // parent code → child codes
-	memo   map[string]resolved
+}
+
+func newTree(db *storage.DB) *tree {
+	return &tree{db: db, loaded: map[string]bool{}, nodes: map[string]node{}, kids: map[string][]string{}}
 }
 
 type node struct {
 	name  string
+	core  string // the name without its level's suffix
 	level regions.Level
 }
 
@@ -41,8 +51,9 @@ type resolved struct {
 	why   string
 }
 
-func newPlaces(db *storage.DB, v access.Viewer) *places {
-	return &places{db: db, v: v, loaded: map[string]bool{}, nodes: map[string]node{}, kids: map[string][]string{}, memo: map[string]resolved{}}
+func (s *Service) places(v access.Viewer) *places {
+	s.treeOnce.Do(func() { s.tree = newTree(s.db) })
+	return &places{tree: s.tree, v: v}
 }
 
 // villageSuffixes, townshipSuffixes and countySuffixes are the endings the
@@ -53,10 +64,12 @@ var (
 	countySuffixes   = []string{"自治县", "自治旗", "特区", "林区", "县", "区", "市", "旗"}
 )
 
+var spaces = strings.NewReplacer(" ", "", "\u3000", "", "(", "（", ")", "）")
+
 // core strips the suffixes a level's names end with: 文沧村民委员会 and
 // 文沧村 are both 文沧.
 func core(name string, l regions.Level) string {
-	name = strings.NewReplacer(" ", "", "\u3000", "", "(", "（", ")", "）").Replace(strings.TrimSpace(name))
+	name = spaces.Replace(strings.TrimSpace(name))
 	var sfx []string
 	switch l {
 	case regions.Village:
@@ -82,11 +95,14 @@ func core(name string, l regions.Level) string {
 // name, 2 the same core (文沧村 for 文沧村民委员会), 1 a core that begins
 // with the row's (寻甸县 for 寻甸回族彝族自治县), 0 no match.
 func match(stored, written string, l regions.Level) int {
+	return matchCore(stored, core(stored, l), written, core(written, l), l)
+}
+
+func matchCore(stored, cs, written, cw string, l regions.Level) int {
 	written = strings.TrimSpace(written)
 	if stored == written {
 		return 3
 	}
-	cs, cw := core(stored, l), core(written, l)
 	switch {
 	case cw == "":
 		return 0
@@ -99,7 +115,7 @@ func match(stored, written string, l regions.Level) int {
 }
 
 // load reads the tree of the province of code into memory, once.
-func (p *places) load(ctx context.Context, code string) error {
+func (p *tree) load(ctx context.Context, code string) error {
 	if len(code) < 2 {
 		return nil
 	}
@@ -124,7 +140,7 @@ func (p *places) load(ctx context.Context, code string) error {
 		if err := rows.Scan(&c, &name, &level, &parent); err != nil {
 			return errs.Wrap(err, "load regions")
 		}
-		nodes[c] = node{name: name, level: regions.Level(level)}
+		nodes[c] = node{name: name, core: core(name, regions.Level(level)), level: regions.Level(level)}
 		kids[parent] = append(kids[parent], c)
 	}
 	if err := rows.Err(); err != nil {
@@ -195,8 +211,10 @@ func (p *places) under(parent string, l regions.Level) []string {
 // pick chooses among candidates of level l the ones that fit name best.
 func (p *places) pick(cands []string, name string, l regions.Level) []string {
 	best, out := 0, []string(nil)
+	cw := core(name, l)
 	for _, c := range cands {
-		m := match(p.nodes[c].name, name, l)
+		n := p.nodes[c]
+		m := matchCore(n.name, n.core, name, cw, l)
 		switch {
 		case m == 0 || m < best:
 		case m > best:
@@ -240,19 +258,14 @@ var levelField = map[regions.Level]string{regions.County: fieldCounty, regions.T
 // but the village) to a village code in the viewer's scope.
 func (p *places) byNames(ctx context.Context, county, township, village string) (resolved, error) {
 	key := county + "\x00" + township + "\x00" + village
-	p.mu.RLock()
-	r, ok := p.memo[key]
-	p.mu.RUnlock()
-	if ok {
-		return r, nil
+	if r, ok := p.memo.Load(key); ok {
+		return r.(resolved), nil
 	}
 	r, err := p.resolveNames(ctx, county, township, village)
 	if err != nil {
 		return r, err
 	}
-	p.mu.Lock()
-	p.memo[key] = r
-	p.mu.Unlock()
+	p.memo.Store(key, r)
 	return r, nil
 }
 
@@ -330,7 +343,7 @@ func (p *places) similar(cands []string, name string, l regions.Level) []string 
 	}
 	var out []string
 	for _, code := range cands {
-		if strings.HasPrefix(core(p.nodes[code].name, l), string(c[0])) {
+		if strings.HasPrefix(p.nodes[code].core, string(c[0])) {
 			out = append(out, code)
 		}
 	}

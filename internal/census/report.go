@@ -52,10 +52,16 @@ func (s *Service) WriteReport(w io.Writer, path string, res *Result) error {
 			return err
 		}
 		if row < res.HeaderRow {
+			// Title rows above the header stay, so that row numbers in
+			// the report are the file's.
+			for len(t.above) < row-1 {
+				t.above = append(t.above, nil)
+			}
+			t.above = append(t.above, vals)
 			continue
 		}
 		if row == res.HeaderRow {
-			if err := t.header(cols, widths); err != nil {
+			if err := t.headerAt(row, cols, widths); err != nil {
 				return errs.Wrap(err, "report")
 			}
 			continue
@@ -89,7 +95,11 @@ func (s *Service) WriteReport(w io.Writer, path string, res *Result) error {
 			outcome = "将" + outcome
 		}
 		out[len(out)-2], out[len(out)-1] = strings.Join(msgs, "；"), outcome
-		if err := t.row(out, len(msgs) > 0); err != nil {
+		style := t.text
+		if len(msgs) > 0 {
+			style = t.marked
+		}
+		if err := t.writeAt(row, out, style); err != nil {
 			return errs.Wrap(err, "report")
 		}
 	}

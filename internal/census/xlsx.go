@@ -88,6 +88,7 @@ type xlsxTable struct {
 	marked int
 	text   int
 	extra  []func(*excelize.File) error
+	above  [][]string // rows above the header (a report's title rows)
 }
 
 func newXLSXTable(sheet string, w io.Writer) (*xlsxTable, error) {
@@ -111,6 +112,12 @@ func newXLSXTable(sheet string, w io.Writer) (*xlsxTable, error) {
 }
 
 func (t *xlsxTable) header(cols []string, widths []float64) error {
+	return t.headerAt(1, cols, widths)
+}
+
+// headerAt starts the sheet with the header at row n (rows above it are
+// written with writeAt first... so n is where the panes freeze).
+func (t *xlsxTable) headerAt(n int, cols []string, widths []float64) error {
 	var err error
 	if t.sw, err = t.f.NewStreamWriter(t.sheet); err != nil {
 		return err
@@ -122,10 +129,15 @@ func (t *xlsxTable) header(cols []string, widths []float64) error {
 			}
 		}
 	}
-	if err := t.sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
+	if err := t.sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: n, TopLeftCell: fmt.Sprintf("A%d", n+1), ActivePane: "bottomLeft"}); err != nil {
 		return err
 	}
-	return t.write(cols, t.bold)
+	for i, r := range t.above {
+		if err := t.writeAt(i+1, r, t.text); err != nil {
+			return err
+		}
+	}
+	return t.writeAt(n, cols, t.bold)
 }
 
 func (t *xlsxTable) row(vals []string, marked bool) error {
@@ -137,7 +149,12 @@ func (t *xlsxTable) row(vals []string, marked bool) error {
 }
 
 func (t *xlsxTable) write(vals []string, style int) error {
-	t.n++
+	return t.writeAt(t.n+1, vals, style)
+}
+
+// writeAt writes a row at row number n (after the rows written so far).
+func (t *xlsxTable) writeAt(n int, vals []string, style int) error {
+	t.n = n
 	row := make([]any, len(vals))
 	for i, v := range vals {
 		// Text cells, all of them: an ID number stays 18 characters.
