@@ -41,16 +41,16 @@ func TestImportErrorsReportRoundTrip(t *testing.T) {
 		{"昌宁县2026年农村留守儿童花名册"}, // a title row above the header
 		header,
 		good(1, "王一"), // row 3: fine
-		withCell(good(2, "王二"), 0, 5.30524201503080e17), // row 4: ID as a number
-		withCell(good(3, "王三"), 3, serial),              // row 5: date as a serial number — fine
-		withCell(good(4, "王四"), 2, "未知"),               // row 6: bad sex
-		withCell(good(5, "王五"), 8, "大田村"),              // row 7: unknown village
+		withCell(good(2, "王二"), 0, 5.30524201503080e17),     // row 4: ID as a number
+		withCell(good(3, "王三"), 3, serial),                  // row 5: date as a serial number — fine
+		withCell(good(4, "王四"), 2, "未知"),                    // row 6: bad sex
+		withCell(good(5, "王五"), 8, "大田村"),                   // row 7: unknown village
 		withCell(withCell(good(6, "王六"), 7, ""), 8, "小街子村"), // row 8: ambiguous village in the county
-		withCell(good(7, "王七"), 0, farID),               // row 9: registered in another county
-		withCell(good(1, "王一"), 1, "王一重"),              // row 10: duplicate ID in the file
-		withCell(withCell(good(9, "王九"), 9, far), 8, ""), // row 11: village outside scope, by code
-		withCell(good(10, "王十"), 10, "出国"),             // row 12: bad father status
-		withCell(good(11, "十一"), 17, "也许"),             // row 13: bad yes/no
+		withCell(good(7, "王七"), 0, farID),                   // row 9: registered in another county
+		withCell(good(1, "王一"), 1, "王一重"),                   // row 10: duplicate ID in the file
+		withCell(withCell(good(9, "王九"), 9, far), 8, ""),    // row 11: village outside scope, by code
+		withCell(good(10, "王十"), 10, "出国"),                  // row 12: bad father status
+		withCell(good(11, "十一"), 17, "也许"),                  // row 13: bad yes/no
 	}
 	rows[6][6], rows[6][7] = "昌宁县", "大田坝镇"
 	path := writeXLSX(t, rows)
@@ -158,4 +158,3 @@ func withCell(r []any, i int, v any) []any {
 	out[i] = v
 	return out
 }
-
