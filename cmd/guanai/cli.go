@@ -65,6 +65,9 @@ func init() {
 		{"regions", "regions children|path|counts CODE | regions load FILE", "查询行政区划：下级、到省的路径、各级数量；或载入区划文件", (*Main).regions},
 		{"user", "user add --username U --password P --role ROLE --region CODE [--school ID]", "创建用户（首次登录须修改密码）", (*Main).user},
 		{"audit", "audit verify | audit purge", "校验审计日志哈希链；清理超过184天的记录", (*Main).audit},
+		{"import", "import children|elders FILE [--dry-run] [--report OUT.xlsx] [--as USER]", "从 .xlsx 或 .csv 导入儿童或留守老人（先检查；有误则一行都不导入）", (*Main).importCmd},
+		{"export", "export children|elders|schools [--format xlsx|csv] [--out FILE] [--reveal]", "导出名单（--region、--status 筛选；--as USER 按用户范围）", (*Main).exportCmd},
+		{"template", "template children|elders [--out FILE]", "生成导入模板（含下拉选项和填写说明）", (*Main).templateCmd},
 		{"reclassify", "reclassify [--date YYYY-MM-DD] [--db URL]", "按日期重新认定儿童类别（每日任务也会自动运行）", (*Main).reclassify},
 		{"version", "version", "显示版本", (*Main).version},
 		{"help", "help", "显示本帮助", (*Main).help},
@@ -92,7 +95,7 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 func (m *Main) help(context.Context, []string) error {
 	fmt.Fprintln(m.Stdout, "guanai（关爱）—— 农村留守儿童关爱服务平台\n\n用法：guanai 命令 [参数]\n\n命令：")
 	for _, c := range commands {
-		fmt.Fprintf(m.Stdout, "  %-58s %s\n", c.usage, c.help)
+		fmt.Fprintf(m.Stdout, "  %-76s %s\n", c.usage, c.help)
 	}
 	fmt.Fprintln(m.Stdout, "\n环境变量：GUANAI_ADDR GUANAI_DATABASE_URL GUANAI_KEY GUANAI_KEY_FILE GUANAI_REGIONS GUANAI_DEMO GUANAI_RECLASSIFY_AT（见 README.md）")
 	return nil

@@ -416,6 +416,7 @@ const pendingAudit = 5000
 func (b *ImportBatch) Write(ctx context.Context, tx *storage.Tx, ps []*Prepared) error {
 	if b.children == nil {
 		b.children, b.history = tx.Bulk("children", bulkColumns), tx.Bulk("child_category_history", historyColumns)
+		b.history.After(b.children)
 	}
 	for _, p := range ps {
 		var err error
@@ -596,4 +597,12 @@ func (s *Store) Export(ctx context.Context, v access.Viewer, f Filter, reveal bo
 		done++
 	}
 	return done, errs.Wrap(storage.MapErr(rows.Err()), "export children")
+}
+
+// SetError records msg as the error of field, replacing the form's own
+// message there: the importer knows more about some values (an ID number
+// Excel turned into a number, a duplicate inside the file).
+func (p *Prepared) SetError(field, msg string) {
+	p.fe[field] = msg
+	p.outcome = OutcomeNone
 }

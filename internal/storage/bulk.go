@@ -131,7 +131,12 @@ type Bulk struct {
 	stmt  *sql.Stmt
 	full  string
 	sent  int64
+	after *Bulk
 }
+
+// After makes b send other's queued rows before its own, for rows that
+// refer to other's (a foreign key checked when the statement ends).
+func (b *Bulk) After(other *Bulk) { b.after = other }
 
 // Bulk prepares a bulk load into table's columns cols.
 func (tx *Tx) Bulk(table string, cols []BulkColumn) *Bulk {
@@ -199,6 +204,11 @@ func (b *Bulk) Add(ctx context.Context, vals ...any) error {
 
 // Flush sends the queued rows.
 func (b *Bulk) Flush(ctx context.Context) error {
+	if b.after != nil {
+		if err := b.after.Flush(ctx); err != nil {
+			return err
+		}
+	}
 	if b.tx.d == Postgres {
 		return b.copy(ctx)
 	}
@@ -266,3 +276,6 @@ func (b *Bulk) Close(ctx context.Context) error {
 
 // Sent returns how many rows have been sent to the database.
 func (b *Bulk) Sent() int64 { return b.sent }
+
+// Col returns a bulk column.
+func Col(name string, kind Kind) BulkColumn { return BulkColumn{Name: name, Kind: kind} }

@@ -26,7 +26,7 @@ func TestBulkLoad(t *testing.T) {
 	if _, err := db.SQL().ExecContext(ctx, `CREATE TABLE bulk_t (s TEXT NOT NULL, n INTEGER, b BOOLEAN, d `+date+`, t `+ts+`, x `+blob+`)`); err != nil {
 		t.Fatal(err)
 	}
-	cols := []storage.BulkColumn{{"s", storage.KindText}, {"n", storage.KindInt}, {"b", storage.KindBool}, {"d", storage.KindDate}, {"t", storage.KindTime}, {"x", storage.KindBytes}}
+	cols := []storage.BulkColumn{storage.Col("s", storage.KindText), storage.Col("n", storage.KindInt), storage.Col("b", storage.KindBool), storage.Col("d", storage.KindDate), storage.Col("t", storage.KindTime), storage.Col("x", storage.KindBytes)}
 	at := time.Date(2026, 3, 8, 1, 2, 3, 456000000, time.UTC)
 	load := func(n int, fail bool) error {
 		return db.Write(ctx, func(tx *storage.Tx) error {
