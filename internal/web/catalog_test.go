@@ -94,7 +94,7 @@ func TestCatalogIsComplete(t *testing.T) {
 		add("grade.", strconv.Itoa(g))
 	}
 	for l := 1; l <= 5; l++ {
-		add("level.", strconv.Itoa(l))
+		need["place."+strconv.Itoa(l)] = true
 	}
 	add("role.", accounts.Roles...)
 	add("sex.", "M", "F")

@@ -197,7 +197,8 @@ func (w *Web) childChoicesFor(ctx context.Context, lg lang, v access.Viewer, f c
 		return ch, err
 	}
 	ch.picker = &pk
-	if ch.schoolOpts, _, err = w.schoolChoices(ctx, lg, v, "", f.SchoolID, "form.no_school"); err != nil {
+	// The schools of the county the picker is in.
+	if ch.schoolOpts, _, err = w.schoolChoices(ctx, lg, v, pk.Current, f.SchoolID, "form.no_school"); err != nil {
 		return ch, err
 	}
 	ch.classOpts, err = w.classChoices(ctx, lg, v, f.SchoolID, f.ClassID)
@@ -252,7 +253,7 @@ type recordFormPage struct {
 	Message     string
 	OtherErrors []string
 	// Conflict compares the stored record with the user's (when set).
-	Conflict []compareRow
+	Conflict comparison
 }
 
 // childFormPage builds the child form page with f and the errors of err.

@@ -13,6 +13,7 @@ import (
 	"guanai/internal/children"
 	"guanai/internal/errs"
 	"guanai/internal/person"
+	"guanai/internal/regions"
 	"guanai/internal/schools"
 )
 
@@ -127,6 +128,8 @@ func (q childQuery) filter() (children.Filter, errs.FieldErrors) {
 type childrenPage struct {
 	Layout
 	Filters []formField
+	// MoreOpen opens the filters beyond the search box (when one is set).
+	MoreOpen bool
 	// Region is the region filter, kept in the form as a hidden field.
 	Region string
 	View   childrenView
@@ -146,9 +149,9 @@ type childrenView struct {
 	// OOB marks an htmx response: the parts of the form that depend on
 	// the result (the hidden region, the class select) come along to be
 	// swapped out of band.
-	OOB        bool
-	ClassField *formField
-	Region     string
+	OOB                     bool
+	SchoolField, ClassField *formField
+	Region                  string
 }
 
 // childRow is one child in the list, as a card.
@@ -201,10 +204,14 @@ func (w *Web) children(rw http.ResponseWriter, r *http.Request, id authn.Identit
 	if err != nil {
 		return err
 	}
-	p.Filters = w.childFilters(lg, v, q, schoolOpts)
+	p.Filters = w.childFilters(lg, v, q)
+	if schoolOpts != nil {
+		p.View.SchoolField = &formField{Name: "school_id", Label: lg.T("field.school_id"), Kind: "select", Options: schoolOpts}
+	}
 	p.View.ClassField, p.View.Region = classField, q.Region
 	p.View.CanCreate = v.CanWrite
-	p.View.Searching = q.Q != "" || q.SchoolID != "" || q.Category != "" || q.Age != "" || q.Sex != "" || q.Status != ""
+	p.MoreOpen = q.SchoolID != "" || q.Category != "" || q.Age != "" || q.Sex != "" || q.Status != "" || q.Sort != ""
+	p.View.Searching = q.Q != "" || p.MoreOpen
 
 	var page children.Page
 	if len(fe) == 0 {
@@ -218,6 +225,12 @@ func (w *Web) children(rw http.ResponseWriter, r *http.Request, id authn.Identit
 	if len(fe) > 0 {
 		status = http.StatusUnprocessableEntity
 		p.View.Errors = setFilterErrors(p.Filters, fe)
+		p.MoreOpen = true
+		for _, f := range []*formField{p.View.SchoolField, p.View.ClassField} {
+			if f != nil && fe[f.Name] != "" {
+				f.Error = fe[f.Name]
+			}
+		}
 	}
 	codes := make([]string, 0, len(page.Children))
 	for _, c := range page.Children {
@@ -237,6 +250,9 @@ func (w *Web) children(rw http.ResponseWriter, r *http.Request, id authn.Identit
 	p.View.Pager.HXTarget = "children-view"
 	if hxTarget(r) == "children-view" {
 		p.View.OOB = true
+		// Followed a link (not typing in the filter): focus moves to where
+		// the user now is.
+		p.View.Crumbs.Swapped = r.Header.Get("HX-Trigger") != "children-filter"
 		w.renderPart(rw, r, status, "children", "children-view", p.View)
 		return nil
 	}
@@ -261,7 +277,7 @@ func setFilterErrors(fields []formField, fe errs.FieldErrors) []string {
 }
 
 // childFilters are the fields of the children list's filter form.
-func (w *Web) childFilters(lg lang, v access.Viewer, q childQuery, schoolOpts []option) []formField {
+func (w *Web) childFilters(lg lang, v access.Viewer, q childQuery) []formField {
 	cats := []string{children.CategoryLeftBehind}
 	if v.May.Difficulty {
 		cats = append(cats, children.CategoryDifficulty)
@@ -277,9 +293,6 @@ func (w *Web) childFilters(lg lang, v access.Viewer, q childQuery, schoolOpts []
 	}
 	fields := []formField{
 		{Name: "q", Label: lg.T("filter.q"), Kind: "search", Value: q.Q, Help: lg.T("filter.q_help"), Autocomplete: "off", MaxLength: "50"},
-	}
-	if schoolOpts != nil {
-		fields = append(fields, formField{Name: "school_id", Label: lg.T("field.school_id"), Kind: "select", Options: schoolOpts})
 	}
 	fields = append(fields,
 		formField{Name: "category", Label: lg.T("filter.category"), Kind: "select",
@@ -309,26 +322,29 @@ func defaultTo(s, d string) string {
 }
 
 // schoolChoices returns the options of a school select — the schools in
-// the viewer's scope under region, empty first with the catalog's label
-// empty — and the schools' names by id. Past maxSchoolChoices schools it
-// returns no options (the user narrows the region first), except the one
-// chosen.
+// the viewer's scope in the county around region (see schoolArea), empty
+// first with the catalog's label empty — and the schools' names by id.
+// Over a wider area, or past maxSchoolChoices schools, it returns no
+// options (the user narrows the region first), except for the school
+// already chosen.
 func (w *Web) schoolChoices(ctx context.Context, lg lang, v access.Viewer, region, chosen, empty string) ([]option, map[string]string, error) {
-	sp, err := w.app.Schools.List(ctx, v, schools.Filter{Region: region, Limit: maxSchoolChoices})
-	if err != nil {
-		return nil, nil, err
-	}
 	names := map[string]string{}
 	ids := []string{}
-	for _, s := range sp.Schools {
-		names[s.ID] = s.Name
-		ids = append(ids, s.ID)
-	}
-	if sp.Total > maxSchoolChoices {
-		if chosen == "" {
-			return nil, names, nil
+	if area, ok := schoolArea(v, region); ok {
+		sp, err := w.app.Schools.List(ctx, v, schools.Filter{Region: area, Limit: maxSchoolChoices})
+		if err != nil {
+			return nil, nil, err
 		}
-		ids = nil
+		for _, s := range sp.Schools {
+			names[s.ID] = s.Name
+			ids = append(ids, s.ID)
+		}
+		if sp.Total > maxSchoolChoices {
+			ids = nil
+		}
+	}
+	if len(ids) == 0 && chosen == "" {
+		return nil, names, nil
 	}
 	if chosen != "" && names[chosen] == "" {
 		if s, err := w.app.Schools.Get(ctx, v, chosen); err == nil {
@@ -342,6 +358,25 @@ func (w *Web) schoolChoices(ctx context.Context, lg lang, v access.Viewer, regio
 		}
 		return id
 	}, chosen), names, nil
+}
+
+// schoolArea is the area whose schools a select offers for region (a
+// 12-digit code, "" for the viewer's whole scope): the county region lies
+// in, kept inside the viewer's scope. ok is false when that area is wider
+// than a county (a province's schools are too many to choose from), except
+// for school staff, who see their own school only.
+func schoolArea(v access.Viewer, region string) (area string, ok bool) {
+	if region == "" {
+		region = scopeRoot(v)
+	}
+	area = region
+	if regions.LevelOf(region) > regions.County {
+		area = region[:6] + "000000"
+	}
+	if !inScope(v, area) {
+		area = scopeRoot(v)
+	}
+	return area, v.SchoolID != "" || regions.LevelOf(area) >= regions.County
 }
 
 // classFilter is the class select of the list's filter, once a school is

@@ -153,6 +153,9 @@ func TestChildrenListFiltersAndPaging(t *testing.T) {
 	if oob := first(frag.doc, "input[hx-swap-oob][name=region]"); oob == nil {
 		t.Error("fragment without the region input")
 	}
+	if first(frag.doc, "#school-slot[hx-swap-oob] select[name=school_id]") == nil {
+		t.Error("fragment without the school filter")
+	}
 	if got := crumbs(frag, "region-breadcrumb"); !slices.Equal(got, []string{"昌宁县", "大田坝镇"}) {
 		t.Errorf("fragment breadcrumb %v", got)
 	}

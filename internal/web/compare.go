@@ -10,9 +10,29 @@ type compareRow struct {
 	Differs bool
 }
 
+// comparison is two versions of a record lined up, for the conflict
+// page: the rows that differ first, the rest folded away.
+type comparison []compareRow
+
+// Differing returns the rows whose values differ.
+func (c comparison) Differing() []compareRow { return c.filter(true) }
+
+// Same returns the rows whose values agree.
+func (c comparison) Same() []compareRow { return c.filter(false) }
+
+func (c comparison) filter(differs bool) []compareRow {
+	var out []compareRow
+	for _, r := range c {
+		if r.Differs == differs {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
 // compare lines up two fillings of the same form — the stored record's
 // and the user's — field by field, as readers see the values.
-func compare(lg lang, theirs, yours []formSection) []compareRow {
+func compare(lg lang, theirs, yours []formSection) comparison {
 	var out []compareRow
 	for i := range theirs {
 		if i >= len(yours) {

@@ -127,6 +127,9 @@ func (w *Web) elders(rw http.ResponseWriter, r *http.Request, id authn.Identity)
 	p.View.Pager.HXTarget = "elders-view"
 	if hxTarget(r) == "elders-view" {
 		p.View.OOB = true
+		// Followed a link (not typing in the filter): focus moves to where
+		// the user now is.
+		p.View.Crumbs.Swapped = r.Header.Get("HX-Trigger") != "elders-filter"
 		w.renderPart(rw, r, status, "elders", "elders-view", p.View)
 		return nil
 	}

@@ -102,7 +102,12 @@ func langSwitch(r *http.Request, cur lang) (href, label, hreflang string) {
 	q := url.Values{"to": {string(to)}}
 	next := r.URL.RequestURI()
 	if r.Method != http.MethodGet {
-		next = r.URL.Path
+		// A page answering a form post has no address of its own to
+		// return to: go back to the page the form was on.
+		next = ""
+		if ref, err := url.Parse(r.Referer()); err == nil && ref.Host == r.Host {
+			next = ref.RequestURI()
+		}
 	}
 	if safeNext(next) != "" {
 		q.Set("next", next)

@@ -113,9 +113,9 @@ func shortName(name string) string {
 	return name
 }
 
-// levelName returns a level's name in l.
-func levelName(l lang, lv regions.Level) string {
-	return l.label("level."+strconv.Itoa(int(lv)), lv.Name())
+// placeName returns what the nodes of a level are called in l (乡镇（街道）…).
+func placeName(l lang, lv regions.Level) string {
+	return l.T("place." + strconv.Itoa(int(lv)))
 }
 
 // regionNav returns the tree at code for the viewer (clamped to the
@@ -161,7 +161,7 @@ func (w *Web) regionNav(ctx context.Context, l lang, v access.Viewer, code strin
 		n.Kids = append(n.Kids, regionLink{Code: k.Code, Name: shortName(k.Name), Href: href(k.Code)})
 	}
 	if len(kids) > 0 {
-		n.KidLevel = levelName(l, kids[0].Level)
+		n.KidLevel = placeName(l, kids[0].Level)
 	}
 	return n, nil
 }
