@@ -277,3 +277,17 @@ func TestStaticAssetsAndHTMX(t *testing.T) {
 		t.Error("the filter form needs JavaScript")
 	}
 }
+
+func TestHTMXRequestsAfterLogout(t *testing.T) {
+	c := newCensus(t)
+	o := c.as(accounts.RoleOfficer)
+	o.post("/logout", nil)
+	req, _ := http.NewRequest("GET", c.e.srv.URL+"/children?region="+datianba, nil)
+	req.Header.Set("HX-Request", "true")
+	req.Header.Set("HX-Target", "children-view")
+	req.Header.Set("HX-Current-URL", c.e.srv.URL+"/children?q=x")
+	p := o.do(req)
+	if p.status != http.StatusNoContent || p.header.Get("HX-Redirect") != "/login?next=%2Fchildren%3Fq%3Dx" {
+		t.Errorf("htmx after logout: %d %q", p.status, p.header.Get("HX-Redirect"))
+	}
+}

@@ -193,7 +193,7 @@ func (w *Web) wrap(rt route) http.HandlerFunc {
 				return
 			}
 			if rt.level == fullUser && id.User.Restricted() {
-				http.Redirect(rw, r, "/account?n="+noticeRestricted, http.StatusSeeOther)
+				redirect(rw, r, "/account?n="+noticeRestricted)
 				return
 			}
 			if err := authn.CheckCSRF(r, id); err != nil {
@@ -212,7 +212,12 @@ func (w *Web) wrap(rt route) http.HandlerFunc {
 // the login page, remembering where they were going.
 func (w *Web) toLogin(rw http.ResponseWriter, r *http.Request) {
 	q := url.Values{}
-	if r.Method == http.MethodGet && r.URL.Path != "/" {
+	if isHX(r) {
+		// Back to the page the request came from, not the fragment.
+		if cur, err := url.Parse(r.Header.Get("HX-Current-URL")); err == nil && cur.Host == r.Host && cur.Path != "/" {
+			q.Set("next", cur.RequestURI())
+		}
+	} else if r.Method == http.MethodGet && r.URL.Path != "/" {
 		q.Set("next", r.URL.RequestURI())
 	}
 	if authn.SessionID(r) != "" {
@@ -222,6 +227,19 @@ func (w *Web) toLogin(rw http.ResponseWriter, r *http.Request) {
 	target := "/login"
 	if len(q) > 0 {
 		target += "?" + q.Encode()
+	}
+	redirect(rw, r, target)
+}
+
+// redirect sends the browser to target: with 303 See Other, or, for an
+// htmx request (whose XMLHttpRequest would follow a redirect and swap the
+// page it lands on into the part being updated), with HX-Redirect, which
+// makes htmx load target as a whole page.
+func redirect(rw http.ResponseWriter, r *http.Request, target string) {
+	if isHX(r) {
+		rw.Header().Set("HX-Redirect", target)
+		rw.WriteHeader(http.StatusNoContent)
+		return
 	}
 	http.Redirect(rw, r, target, http.StatusSeeOther)
 }
@@ -324,7 +342,7 @@ func (w *Web) renderPart(rw http.ResponseWriter, r *http.Request, status int, pa
 
 // seeOther redirects after a successful form post (post/redirect/get).
 func seeOther(rw http.ResponseWriter, r *http.Request, target string) error {
-	http.Redirect(rw, r, target, http.StatusSeeOther)
+	redirect(rw, r, target)
 	return nil
 }
 
