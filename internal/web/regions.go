@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 
 	"guanai/internal/access"
 	"guanai/internal/authn"
@@ -132,7 +133,7 @@ func (w *Web) regionNav(ctx context.Context, l lang, v access.Viewer, code strin
 	if err != nil {
 		return regionNav{}, err
 	}
-	kids, err := w.app.Regions.Children(ctx, code)
+	kids, err := w.kids.get(ctx, w.app.Regions, code)
 	if err != nil {
 		return regionNav{}, err
 	}
@@ -164,6 +165,36 @@ func (w *Web) regionNav(ctx context.Context, l lang, v access.Viewer, code strin
 		n.KidLevel = placeName(l, kids[0].Level)
 	}
 	return n, nil
+}
+
+// regionKids caches the nodes under a node, which every list page and
+// picker shows: the tree does not change while guanai runs. It holds at
+// most maxKidsCached nodes' lists and starts over when full.
+type regionKids struct {
+	mu sync.RWMutex
+	m  map[string][]regions.Region
+}
+
+const maxKidsCached = 20000
+
+func (c *regionKids) get(ctx context.Context, rs *regions.Store, code string) ([]regions.Region, error) {
+	c.mu.RLock()
+	kids, ok := c.m[code]
+	c.mu.RUnlock()
+	if ok {
+		return kids, nil
+	}
+	kids, err := rs.Children(ctx, code)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	if c.m == nil || len(c.m) >= maxKidsCached {
+		c.m = map[string][]regions.Region{}
+	}
+	c.m[code] = kids
+	c.mu.Unlock()
+	return kids, nil
 }
 
 // pickerFields are the form fields that hold a region code, with the

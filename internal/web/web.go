@@ -38,6 +38,8 @@ type Web struct {
 	// enrolments holds the QR codes of TOTP enrolments in progress, so
 	// that a mistyped code can be retried against the same secret.
 	enrolments sync.Map // user id → enrolment
+	// kids caches the region tree's lists of children.
+	kids regionKids
 }
 
 // level says who may open a route.
