@@ -254,7 +254,12 @@ func (s *Service) Import(ctx context.Context, v access.Viewer, k Kind, path stri
 	if opt.DryRun {
 		err = run(s.db.Reader(), nil)
 	} else {
-		err = s.db.Write(ctx, func(tx *storage.Tx) error { return run(tx, tx) })
+		err = s.db.Write(ctx, func(tx *storage.Tx) error {
+			if err := tx.BulkMode(ctx); err != nil {
+				return errs.Wrap(err, "import")
+			}
+			return run(tx, tx)
+		})
 		res.Committed = err == nil && res.Rows > 0
 		if errors.Is(err, errRejected) {
 			err = nil
@@ -510,10 +515,37 @@ func (s *Service) pipeline(ctx context.Context, v access.Viewer, k Kind, path st
 	}
 	go func() { wg.Wait(); close(out) }()
 
+	// Writes run in a goroutine of their own, in file order, so that the
+	// database loads one chunk while the next is checked (the checks read
+	// through the read pool: the rows of this file that are written but
+	// not committed are told apart by the in-file duplicate check).
+	writing := tx != nil
+	writes := make(chan []prepared, 2)
+	var writeErr error
+	writeDone := make(chan struct{})
+	go func() {
+		defer close(writeDone)
+		for ps := range writes {
+			if writeErr == nil {
+				if err := b.write(ctx, tx, ps); err != nil {
+					writeErr = err
+					cancel()
+				}
+			}
+		}
+	}()
+	defer func() {
+		if writes != nil {
+			close(writes)
+			<-writeDone
+		}
+	}()
+	if tx != nil {
+		q = s.db.Reader()
+	}
 	seen := map[uint64]int32{}
 	pending := map[int]*chunk{}
 	next := 0
-	writing := tx != nil
 	for ch := range out {
 		pending[ch.seq] = ch
 		for {
@@ -545,8 +577,9 @@ func (s *Service) pipeline(ctx context.Context, v access.Viewer, k Kind, path st
 				writing = false // the commit will be rolled back: stop writing
 			}
 			if writing {
-				if err := b.write(ctx, tx, ch.ps); err != nil {
-					return err
+				select {
+				case writes <- ch.ps:
+				case <-writeDone:
 				}
 			}
 			if opt.Progress != nil {
@@ -556,6 +589,12 @@ func (s *Service) pipeline(ctx context.Context, v access.Viewer, k Kind, path st
 				opt.Progress(Progress{Rows: res.Rows, Invalid: res.Invalid, Done: d, Total: t, Elapsed: time.Since(start)})
 			}
 		}
+	}
+	close(writes)
+	<-writeDone
+	writes = nil
+	if writeErr != nil {
+		return writeErr
 	}
 	if err := ctx.Err(); err != nil {
 		return err

@@ -161,6 +161,20 @@ const matchChunk = 1000
 // registered values of those fields. Check decides the Outcome of every
 // input left valid. Duplicates inside the chunk are the caller's to find.
 func (b *ImportBatch) Check(ctx context.Context, q storage.Querier, ps []*Prepared, absent []string) error {
+	// Read the chunk's new villages in a few queries, not one per village.
+	var codes []string
+	for _, p := range ps {
+		if c := p.val.in.VillageCode; len(c) == 12 {
+			if _, ok := b.cache.villages[c]; !ok {
+				codes = append(codes, c)
+			}
+		}
+	}
+	if len(codes) > 0 {
+		if _, err := b.s.regions.Names(ctx, codes); err != nil {
+			return errs.Wrap(err, "check place")
+		}
+	}
 	for _, p := range ps {
 		if err := b.s.checkPlaceCached(ctx, q, b.v, &p.val.in, p.fe, &b.cache); err != nil {
 			return errs.Wrap(err, "check place")

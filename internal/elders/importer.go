@@ -94,6 +94,20 @@ func (s *Store) NewImportBatch(v access.Viewer, now time.Time) (*ImportBatch, er
 // Absent names the input fields the file does not carry, which a
 // registered elder keeps. It decides the Outcome of every valid input.
 func (b *ImportBatch) Check(ctx context.Context, q storage.Querier, ps []*Prepared, absent []string) error {
+	// Read the chunk's new villages in a few queries, not one per village.
+	var codes []string
+	for _, p := range ps {
+		if c := p.val.in.VillageCode; len(c) == 12 {
+			if _, ok := b.villages[c]; !ok {
+				codes = append(codes, c)
+			}
+		}
+	}
+	if len(codes) > 0 {
+		if _, err := b.s.regions.Names(ctx, codes); err != nil {
+			return errs.Wrap(err, "check village")
+		}
+	}
 	for _, p := range ps {
 		if err := b.s.checkVillageCached(ctx, q, b.v, &p.val.in, p.fe, b.villages); err != nil {
 			return errs.Wrap(err, "check village")
@@ -353,4 +367,11 @@ func (s *Store) Export(ctx context.Context, v access.Viewer, f Filter, reveal bo
 		done++
 	}
 	return done, errs.Wrap(storage.MapErr(rows.Err()), "export elders")
+}
+
+// SetError records msg as the error of field, replacing the form's own
+// message there.
+func (p *Prepared) SetError(field, msg string) {
+	p.fe[field] = msg
+	p.outcome = children.OutcomeNone
 }

@@ -279,3 +279,17 @@ func (b *Bulk) Sent() int64 { return b.sent }
 
 // Col returns a bulk column.
 func Col(name string, kind Kind) BulkColumn { return BulkColumn{Name: name, Kind: kind} }
+
+// BulkMode readies tx for a bulk load that reads back from the tables it
+// grows (as an import does, matching rows by key chunk after chunk). On
+// PostgreSQL it keeps the planner from reusing a generic plan made while
+// the table was small — a sequential scan that each later chunk would run
+// over ever more rows — by planning every statement for its own values
+// (plan_cache_mode, for this transaction only). SQLite needs nothing.
+func (tx *Tx) BulkMode(ctx context.Context) error {
+	if tx.d != Postgres {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, `SET LOCAL plan_cache_mode = force_custom_plan`)
+	return err
+}
