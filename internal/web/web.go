@@ -1,10 +1,14 @@
 // Package web serves guanai's HTML pages: logging in and out, the
-// overview, the user's own account (password, second factor, access
-// tokens), user management for administrators and the audit log for
-// auditors. Pages are rendered on the server from embedded templates, one
-// typed view model per page, in Chinese, and work on a phone's browser
-// without JavaScript. Like the JSON API, web translates HTTP into calls on
-// the domain stores and holds no rules of its own.
+// overview with recent changes, the census (children, left-behind elders,
+// schools and classes: lists filtered by the region tree, profiles,
+// forms, archiving, conflicts shown side by side), the user's own account,
+// user management for administrators and the audit log for auditors.
+// Pages are rendered on the server from embedded templates, one typed view
+// model per page, in Chinese or English (see catalog.go), and work on a
+// phone's browser without JavaScript; htmx 2 (static/htmx.min.js) only
+// turns some links and forms into partial updates. Like the JSON API, web
+// translates HTTP into calls on the domain stores and holds no rules of
+// its own.
 package web
 
 import (
