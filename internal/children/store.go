@@ -645,7 +645,7 @@ func (s *Store) update(ctx context.Context, v access.Viewer, id string, version 
 		return Child{}, errs.New(errs.Forbidden, "您无权修改儿童信息")
 	}
 	now := s.db.Now()
-	val, verr := validate(in, now)
+	var val valid
 	var r row
 	err := s.db.Write(ctx, func(tx *storage.Tx) error {
 		cur, err := s.get(ctx, tx, v, id)
@@ -658,6 +658,18 @@ func (s *Store) update(ctx context.Context, v access.Viewer, id string, version 
 		if cur.c.Archived {
 			return errs.New(errs.Invalid, "已归档的记录不能修改，请先恢复")
 		}
+		// An ID number left blank or sent back masked keeps the stored one:
+		// editors who may not see ID numbers (teachers) can still edit the
+		// other facts. A blank guardian ID number removes it only for those
+		// who can see it.
+		if in.IDNumber, err = s.keepID(in.IDNumber, cur.idCipher, true); err != nil {
+			return err
+		}
+		if in.GuardianIDNumber, err = s.keepID(in.GuardianIDNumber, cur.guardCipher, !v.May.IDNumber); err != nil {
+			return err
+		}
+		var verr error
+		val, verr = validate(in, now)
 		fe := errs.FieldErrors{}
 		if verr != nil {
 			fe = errs.As(verr).Fields
@@ -728,6 +740,17 @@ func updateRow(ctx context.Context, tx *storage.Tx, id string, version int, val 
 		in.GuardianName, in.GuardianRelation, in.GuardianPhone, nullBytes(guard.Cipher), guard.Mask, in.GuardianEntrusted, storage.DateArg(val.entrustedOn),
 		person.JoinSet(in.HealthFlags), in.Disability, person.JoinSet(in.Difficulty), in.Migrant, in.Notes,
 		cl.LeftBehind, cl.Reason, person.JoinSet(cl.Categories), storage.DateArg(today), storage.TimeArg(tx.Now), id, version)
+}
+
+// keepID returns the stored ID number (decrypted) when given is masked, or
+// blank and blankKeeps; otherwise given.
+func (s *Store) keepID(given string, cipher []byte, blankKeeps bool) (string, error) {
+	g := strings.TrimSpace(given)
+	if len(cipher) == 0 || !(strings.Contains(g, "*") || (g == "" && blankKeeps)) {
+		return given, nil
+	}
+	n, err := s.vault.Open(cipher)
+	return n, errs.Wrap(err, "open id number")
 }
 
 func changed(a, b Classification) bool {

@@ -426,3 +426,29 @@ func TestTodayIsChinaDate(t *testing.T) {
 		t.Fatalf("tomorrow accepted: %v", err)
 	}
 }
+
+// An editor who may not see ID numbers (a teacher) edits the other facts:
+// a blank or masked ID number keeps the stored one.
+func TestUpdateKeepsHiddenIDNumbers(t *testing.T) {
+	a := apptest.New(t)
+	in := input("2015-03-08", 40)
+	in.GuardianIDNumber = idcard.Generate("530524", time.Date(1960, 1, 2, 0, 0, 0, 0, time.UTC), 12, "M")
+	c := mustCreate(t, a, in)
+	editor := access.Viewer{Region: "530524000000", CanWrite: true, May: access.Sensitive{Health: true, Difficulty: true}}
+	shown, err := a.Children.Get(ctx, editor, c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edit := in
+	edit.IDNumber, edit.GuardianIDNumber, edit.Notes = "", shown.Guardian.IDNumber, "换了班主任"
+	if !strings.Contains(edit.GuardianIDNumber, "*") {
+		t.Fatalf("guardian id not masked for the editor: %q", edit.GuardianIDNumber)
+	}
+	if _, err := a.Children.Update(ctx, editor, c.ID, c.Version, edit); err != nil {
+		t.Fatalf("update with hidden ID numbers: %v", err)
+	}
+	got, _ := a.Children.GetRevealed(ctx, access.System(), c.ID)
+	if got.IDNumber != in.IDNumber || got.Guardian.IDNumber != in.GuardianIDNumber || got.Notes != "换了班主任" {
+		t.Fatalf("after update: id %q guardian %q notes %q", got.IDNumber, got.Guardian.IDNumber, got.Notes)
+	}
+}

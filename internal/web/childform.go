@@ -349,7 +349,7 @@ func (w *Web) editable(rw http.ResponseWriter, r *http.Request, id authn.Identit
 		w.problem(rw, r, id, http.StatusForbidden, lg.T("child.edit_blocked_heading"), lg.T("child.edit_blocked"))
 		return c, false, nil
 	}
-	if reveal {
+	if reveal && v.May.IDNumber {
 		// The form shows the full ID numbers: a revealed (and audited) view.
 		c, err = w.app.Children.GetRevealed(r.Context(), v, r.PathValue("id"))
 	} else {

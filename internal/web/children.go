@@ -475,11 +475,11 @@ type historyItem struct {
 const dateLayout = "2006-01-02"
 
 // mayEditChild reports whether the viewer can use the edit form: a
-// writer who may read every field the form holds. The domain's Update
-// takes the whole record, ID numbers included, so a writer who may not
-// see them (a teacher) cannot resubmit them.
+// writer who may read the health and difficulty fields the form holds.
+// ID numbers need not be visible: the form shows them masked and the
+// domain keeps the stored numbers when they come back masked or blank.
 func mayEditChild(v access.Viewer) bool {
-	return v.CanWrite && v.May.IDNumber && v.May.Health && v.May.Difficulty
+	return v.CanWrite && v.May.Health && v.May.Difficulty
 }
 
 // childPage builds the profile of c.
