@@ -207,7 +207,7 @@ var bodiless = map[string]bool{
 // routeRequest returns a path and a well-formed body for a route, with
 // ids that name nothing.
 func routeRequest(rt api.Route) (string, any) {
-	path := strings.NewReplacer("{id}", unknownID, "{code}", wencang).Replace(rt.Path)
+	path := strings.NewReplacer("{id}", unknownID, "{code}", wencang, "{kind}", "children").Replace(rt.Path)
 	if (rt.Method == "POST" || rt.Method == "PUT") && !bodiless[rt.Method+" "+rt.Path] {
 		return path, writeBody(rt.Path)
 	}

@@ -21,6 +21,7 @@ import (
 	"guanai/internal/access"
 	"guanai/internal/app"
 	"guanai/internal/authn"
+	"guanai/internal/census"
 	"guanai/internal/errs"
 )
 
@@ -31,6 +32,7 @@ type IdentifyFunc func(r *http.Request) (authn.Identity, error)
 // API serves /api/v1.
 type API struct {
 	app      *app.App
+	census   *census.Service
 	identify IdentifyFunc
 	log      *slog.Logger
 	mux      *http.ServeMux
@@ -81,11 +83,13 @@ var Routes = []Route{
 	{"GET", "/api/v1/regions/{code}", "行政区划及其路径和下级数量", (*API).getRegion, Full},
 	{"GET", "/api/v1/regions/{code}/children", "下级行政区划", (*API).regionChildren, Full},
 	{"GET", "/api/v1/schools", "学校列表", (*API).listSchools, Full},
+	{"GET", "/api/v1/schools/export", "导出学校名单", (*API).exportSchools, Full},
 	{"POST", "/api/v1/schools", "登记学校", (*API).createSchool, Full},
 	{"GET", "/api/v1/schools/{id}", "学校详情", (*API).getSchool, Full},
 	{"PUT", "/api/v1/schools/{id}", "修改学校", (*API).updateSchool, Full},
 	{"POST", "/api/v1/schools/{id}/classes", "添加班级", (*API).addClass, Full},
 	{"GET", "/api/v1/children", "儿童列表", (*API).listChildren, Full},
+	{"GET", "/api/v1/children/export", "导出儿童名单", (*API).exportChildren, Full},
 	{"POST", "/api/v1/children", "登记儿童", (*API).createChild, Full},
 	{"GET", "/api/v1/children/{id}", "儿童详情", (*API).getChild, Full},
 	{"PUT", "/api/v1/children/{id}", "修改儿童信息", (*API).updateChild, Full},
@@ -93,11 +97,15 @@ var Routes = []Route{
 	{"POST", "/api/v1/children/{id}/restore", "恢复已归档的儿童记录", (*API).restoreChild, Full},
 	{"GET", "/api/v1/children/{id}/history", "儿童类别变化历史", (*API).childHistory, Full},
 	{"GET", "/api/v1/elders", "留守老人列表", (*API).listElders, Full},
+	{"GET", "/api/v1/elders/export", "导出留守老人名单", (*API).exportElders, Full},
 	{"POST", "/api/v1/elders", "登记留守老人", (*API).createElder, Full},
 	{"GET", "/api/v1/elders/{id}", "留守老人详情", (*API).getElder, Full},
 	{"PUT", "/api/v1/elders/{id}", "修改留守老人信息", (*API).updateElder, Full},
 	{"POST", "/api/v1/elders/{id}/archive", "归档留守老人记录", (*API).archiveElder, Full},
 	{"POST", "/api/v1/elders/{id}/restore", "恢复已归档的留守老人记录", (*API).restoreElder, Full},
+	{"GET", "/api/v1/imports/{kind}/template", "下载导入模板", (*API).importTemplate, Full},
+	{"POST", "/api/v1/imports/{kind}", "导入名单（检查或正式导入）", (*API).importFile, Full},
+	{"GET", "/api/v1/import-reports/{id}", "下载导入报告", (*API).importReport, Full},
 }
 
 // New returns the API over a, identifying callers with identify.
@@ -105,7 +113,7 @@ func New(a *app.App, identify IdentifyFunc, log *slog.Logger) *API {
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	api := &API{app: a, identify: identify, log: log, mux: http.NewServeMux()}
+	api := &API{app: a, census: census.New(a), identify: identify, log: log, mux: http.NewServeMux()}
 	for _, rt := range Routes {
 		h, level := rt.handler, rt.Auth
 		api.mux.HandleFunc(rt.Method+" "+rt.Path, func(w http.ResponseWriter, r *http.Request) {
@@ -142,6 +150,9 @@ func (api *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	defer func() {
 		if p := recover(); p != nil {
+			if p == http.ErrAbortHandler {
+				panic(p) // a download cut short on purpose
+			}
 			api.writeError(w, r, fmt.Errorf("panic: %v", p))
 		}
 	}()

@@ -222,7 +222,7 @@ func (e *env) send(method, path string, body any, header http.Header) resp {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	if body != nil {
+	if body != nil && header.Get("Content-Type") == "" {
 		req.Header.Set("Content-Type", "application/json")
 	}
 	for k, vs := range header {
@@ -279,7 +279,7 @@ func (c *checker) validate(t *testing.T, method, path string, body []byte, hasBo
 	for k, vs := range header {
 		req.Header[k] = vs
 	}
-	if hasBody {
+	if hasBody && header.Get("Content-Type") == "" {
 		req.Header.Set("Content-Type", "application/json")
 	}
 	route, params, err := c.router.FindRoute(req)

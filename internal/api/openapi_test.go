@@ -403,6 +403,9 @@ func TestResponsesMatchSchema(t *testing.T) {
 	e.expect(200, S, "POST", "/api/v1/elders/"+elderID+"/archive", map[string]any{"version": 4, "reason": "去世"})
 	e.expect(200, S, "GET", "/api/v1/elders?status=all", nil)
 
+	// Census files: templates, imports, reports, exports.
+	driveCensusFileRoutes(t, e)
+
 	// Logging in, the caller's own account, users and the audit log.
 	driveAccountRoutes(t, e)
 

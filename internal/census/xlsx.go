@@ -40,12 +40,9 @@ func ContentType(format string) string {
 func newTableWriter(format, sheet string, w io.Writer) (tableWriter, error) {
 	switch format {
 	case FormatCSV:
-		if _, err := io.WriteString(w, "\ufeff"); err != nil {
-			return nil, err
-		}
 		cw := csv.NewWriter(w)
 		cw.UseCRLF = true
-		return &csvTable{w: cw}, nil
+		return &csvTable{w: cw, out: w}, nil
 	case FormatXLSX, "":
 		return newXLSXTable(sheet, w)
 	}
@@ -53,11 +50,17 @@ func newTableWriter(format, sheet string, w io.Writer) (tableWriter, error) {
 }
 
 type csvTable struct {
-	w *csv.Writer
-	n int
+	w   *csv.Writer
+	out io.Writer
+	n   int
 }
 
-func (t *csvTable) header(cols []string, _ []float64) error { return t.row(cols, false) }
+func (t *csvTable) header(cols []string, _ []float64) error {
+	if _, err := io.WriteString(t.out, "\ufeff"); err != nil {
+		return err
+	}
+	return t.row(cols, false)
+}
 
 func (t *csvTable) row(vals []string, _ bool) error {
 	out := make([]string, len(vals))
