@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
 	"guanai/internal/accounts"
@@ -98,6 +100,17 @@ func browser(t *testing.T) context.Context {
 		t.Fatalf("start chromium: %v", err)
 	}
 	return ctx
+}
+
+// front makes ctx's tab the active one: Chrome gives hidden tabs no
+// animation frames, and actions that wait for one would hang there.
+func front(t *testing.T, ctx context.Context) {
+	t.Helper()
+	c, cancel := context.WithTimeout(ctx, stepTimeout)
+	defer cancel()
+	if _, err := chromedp.Call(c, page.BringToFront, cdp.Empty{}); err != nil {
+		t.Fatalf("bring tab to front: %v", err)
+	}
 }
 
 // stepTimeout bounds every browser step.
