@@ -169,7 +169,7 @@ func (r *Result) Message() string {
 var errRejected = errors.New("census: rows rejected")
 
 // chunkRows is how many rows are checked and written together.
-const chunkRows = 2000
+const chunkRows = 1000
 
 // ImportReader is Import of a file given as a stream: it is spooled to a
 // temporary file first (an .xlsx needs random access), at most max bytes
@@ -434,8 +434,8 @@ func (s *Service) pipeline(ctx context.Context, v access.Viewer, k Kind, path st
 		ps   []prepared
 		err  error
 	}
-	in := make(chan *chunk, 4)
-	out := make(chan *chunk, 4)
+	in := make(chan *chunk, 2)
+	out := make(chan *chunk, 2)
 	var readErr error
 	var readDone, readTotal int64
 	var progMu sync.Mutex
