@@ -204,3 +204,38 @@ func TestImportChildrenCSVRoundTrip(t *testing.T) {
 		t.Errorf("audit: %d create entries, %d update entries", creates, updates)
 	}
 }
+
+// A background job reports its progress and ends with the result and a
+// stored report that only its owner may read.
+func TestJobs(t *testing.T) {
+	_, s := setup(t)
+	rows := [][]string{childHeader}
+	for i := range 30 {
+		rows = append(rows, childRow(i, "任务"+string(rune('甲'+i))))
+	}
+	jobs := s.NewJobs()
+	id := jobs.Start(context.Background(), officer, census.Children, writeCSV(t, rows, ""), census.Options{DryRun: true})
+	var st census.JobStatus
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		var err error
+		if st, err = jobs.Status(officer, id); err != nil {
+			t.Fatal(err)
+		}
+		if st.Done {
+			break
+		}
+	}
+	if !st.Done || st.Result == nil || st.Result.Created != 30 || st.ReportID == "" || st.Progress.Rows != 30 {
+		t.Fatalf("job: %+v", st)
+	}
+	if _, err := jobs.Status(access.Viewer{UserID: "someone"}, id); err == nil {
+		t.Error("another user read the job")
+	}
+	rep, err := s.OpenReport(context.Background(), officer, st.ReportID)
+	if err != nil || len(rep.Content) == 0 || !strings.HasSuffix(rep.FileName, ".xlsx") {
+		t.Fatalf("report: %v %q", err, rep.FileName)
+	}
+	if _, err := s.OpenReport(context.Background(), access.Viewer{UserID: "someone"}, st.ReportID); err == nil {
+		t.Error("another user opened the report")
+	}
+}

@@ -18,7 +18,6 @@ import (
 	"os"
 	"regexp"
 	"runtime"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -1042,13 +1041,3 @@ func (eb *elderBatch) finish(ctx context.Context, tx *storage.Tx, what string) e
 }
 
 func (eb *elderBatch) counts() (int, int, int) { return eb.b.Counts() }
-
-// sortedKeys returns a map's keys in order.
-func sortedKeys[V any](m map[string]V) []string {
-	ks := make([]string, 0, len(m))
-	for k := range m {
-		ks = append(ks, k)
-	}
-	slices.Sort(ks)
-	return ks
-}
