@@ -49,7 +49,7 @@ var (
 // pageNames are the pages, each a template file parsed with the shared
 // frame (layout.html) and the shared parts (parts.html).
 var pageNames = []string{"home", "login", "account", "users", "user", "audit", "error",
-	"children", "child", "recordform", "elders", "elder", "schools", "school"}
+	"children", "child", "recordform", "elders", "elder", "schools", "school", "import", "import_job"}
 
 // pages holds every page's template set for every language, parsed once
 // at start; the t function of a set speaks its language.
@@ -96,6 +96,9 @@ type Layout struct {
 	LangHref, LangLabel, LangCode string
 	// Notice is a message about what just happened (after a redirect).
 	Notice string
+	// Refresh, when set, reloads the page after that many seconds in a
+	// browser without JavaScript (htmx polls instead).
+	Refresh string
 }
 
 // NavLink is one link of the header.
@@ -141,6 +144,9 @@ func (w *Web) layout(r *http.Request, id authn.Identity, title string) Layout {
 		}
 		if seesChildren(v) {
 			link("nav.schools", "/schools")
+		}
+		if mayImport(v) {
+			link("nav.import", "/import")
 		}
 		if accounts.ManagesUsers(v) || accounts.UnlocksUsers(v) {
 			link("nav.users", "/users")

@@ -27,6 +27,7 @@ import (
 
 	"guanai/internal/app"
 	"guanai/internal/authn"
+	"guanai/internal/census"
 	"guanai/internal/errs"
 )
 
@@ -44,6 +45,12 @@ type Web struct {
 	enrolments sync.Map // user id → enrolment
 	// kids caches the region tree's lists of children.
 	kids regionKids
+	// census imports and exports census files; jobs runs the imports
+	// started from the upload page; uploads keeps the files of clean dry
+	// runs for their commit.
+	census  *census.Service
+	jobs    *census.Jobs
+	uploads keptUploads
 }
 
 // level says who may open a route.
@@ -125,6 +132,11 @@ var routes = []route{
 	{"GET /schools/{id}/edit", fullUser, (*Web).editSchool},
 	{"POST /schools/{id}/edit", fullUser, (*Web).updateSchool},
 	{"POST /schools/{id}/classes", fullUser, (*Web).addClass},
+
+	{"GET /import", fullUser, (*Web).importForm},
+	{"POST /import", fullUser, (*Web).importUpload},
+	{"GET /import/{job}", fullUser, (*Web).importJob},
+	{"POST /import/{job}/commit", fullUser, (*Web).importCommit},
 }
 
 // New returns the HTML handler over a, identifying callers with auth and
@@ -133,7 +145,11 @@ func New(a *app.App, auth *authn.Authenticator, log *slog.Logger) *Web {
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	w := &Web{app: a, auth: auth, log: log, mux: http.NewServeMux()}
+	// The census service is built here as internal/api builds its own
+	// (app.App holds none).
+	cs := census.New(a)
+	w := &Web{app: a, auth: auth, log: log, mux: http.NewServeMux(), census: cs, jobs: cs.NewJobs()}
+	w.uploads.m = map[string]keptUpload{}
 	w.pending.m = map[string]pendingLogin{}
 	for _, rt := range routes {
 		w.mux.HandleFunc(rt.pattern, w.wrap(rt))
@@ -179,7 +195,20 @@ const maxFormBytes = 64 << 10
 func (w *Web) wrap(rt route) http.HandlerFunc {
 	return func(rw http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodPost {
-			r.Body = http.MaxBytesReader(rw, r.Body, maxFormBytes)
+			limit := int64(maxFormBytes)
+			if rt.pattern == "POST /import" {
+				limit = maxUploadBody
+			}
+			r.Body = http.MaxBytesReader(rw, r.Body, limit)
+			if limit == maxUploadBody {
+				// The upload's parts go to temporary files past 8 MB.
+				if err := r.ParseMultipartForm(8 << 20); err != nil {
+					lg := langOf(r)
+					w.problem(rw, r, authn.Identity{}, http.StatusRequestEntityTooLarge, lg.T("import.bad_upload.heading"), lg.T("import.bad_upload.message"))
+					return
+				}
+				defer r.MultipartForm.RemoveAll()
+			}
 			if err := r.ParseForm(); err != nil {
 				lg := langOf(r)
 				w.problem(rw, r, authn.Identity{}, http.StatusBadRequest, lg.T("err.form.heading"), lg.T("err.form.message"))
