@@ -146,6 +146,7 @@ type childrenView struct {
 	// message).
 	Searching bool
 	CanCreate bool
+	Export    exportLinks
 	// OOB marks an htmx response: the parts of the form that depend on
 	// the result (the hidden region, the class select) come along to be
 	// swapped out of band.
@@ -210,6 +211,7 @@ func (w *Web) children(rw http.ResponseWriter, r *http.Request, id authn.Identit
 	}
 	p.View.ClassField, p.View.Region = classField, q.Region
 	p.View.CanCreate = v.CanWrite
+	p.View.Export = childExport(v, q)
 	p.MoreOpen = q.SchoolID != "" || q.Category != "" || q.Age != "" || q.Sex != "" || q.Status != "" || q.Sort != ""
 	p.View.Searching = q.Q != "" || p.MoreOpen
 

@@ -55,6 +55,7 @@ type eldersView struct {
 	Errors    []string
 	Searching bool
 	CanCreate bool
+	Export    exportLinks
 	OOB       bool
 	Region    string
 }
@@ -94,6 +95,7 @@ func (w *Web) elders(rw http.ResponseWriter, r *http.Request, id authn.Identity)
 	}
 	p.View.Crumbs.ID, p.View.Crumbs.HXTarget = "region-breadcrumb", "elders-view"
 	p.View.Region, p.View.CanCreate = q.Region, v.CanWriteRegion()
+	p.View.Export = newExport(v, "elders", url.Values{"region": {q.Region}, "living": {q.Living}, "status": {q.Status}, "q": {q.Q}}, true)
 	p.View.Searching = q.Q != "" || q.Living != "" || q.Status != ""
 	p.Filters = []formField{
 		{Name: "q", Label: lg.T("filter.q"), Kind: "search", Value: q.Q, Help: lg.T("filter.q_help"), Autocomplete: "off", MaxLength: "50"},

@@ -23,6 +23,7 @@ type schoolsPage struct {
 	Pager     pager
 	CanCreate bool
 	Errors    []string
+	Export    exportLinks
 }
 
 // schoolRow is one school in the list.
@@ -62,6 +63,7 @@ func (w *Web) schools(rw http.ResponseWriter, r *http.Request, id authn.Identity
 		return err
 	}
 	p.Crumbs.ID = "region-breadcrumb"
+	p.Export = newExport(v, "schools", url.Values{"region": {p.Region}, "q": {p.Q}}, false)
 	sp, err := w.app.Schools.List(ctx, v, schools.Filter{Region: p.Region, Query: p.Q, Limit: schoolsPerPage, Offset: (page - 1) * schoolsPerPage})
 	if err != nil {
 		return err
