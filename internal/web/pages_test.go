@@ -105,6 +105,10 @@ func TestEveryPageEveryRole(t *testing.T) {
 		{"GET", "/schools/{school}/edit", nil, "404 200 200 404 *"},
 		{"POST", "/schools/{school}/classes", func() url.Values { return url.Values{"grade": {"3"}, "name": {""}} }, "404 422 422 404 *"},
 		{"GET", "/schools/{outSchool}", nil, "404 *"},
+		{"GET", "/import", nil, "404 200 200 200 404 *"},
+		{"POST", "/import", func() url.Values { return url.Values{"kind": {"children"}} }, "404 422 422 422 404 *"},
+		{"GET", "/import/0192f000-0000-7000-8000-000000000000", nil, "404 *"},
+		{"POST", "/import/0192f000-0000-7000-8000-000000000000/commit", func() url.Values { return url.Values{} }, "404 *"},
 		{"GET", "/users", nil, "404 404 404 404 404 404 404 200 200 404"},
 		{"GET", "/users/new", nil, "404 404 404 404 404 404 404 200 404 404"},
 		{"GET", "/audit", nil, "404 404 404 404 404 404 404 404 404 200"},
@@ -124,7 +128,7 @@ func TestEveryPageEveryRole(t *testing.T) {
 		}
 	}
 	// A catalog key showing instead of its text.
-	rawKey := regexp.MustCompile(`\b(app|nav|title|field|form|child|children|elders?|schools?|filter|help|section|conflict|picker|drill|pager|home|err|account|users?|audit|login|status|sort|age)\.[a-z_0-9]+\b`)
+	rawKey := regexp.MustCompile(`\b(app|nav|title|field|form|child|children|elders?|schools?|filter|help|section|conflict|picker|drill|pager|home|err|account|users?|audit|login|status|sort|age|import|export)\.[a-z_0-9]+\b`)
 
 	clients := map[string]*client{}
 	for _, role := range roles {

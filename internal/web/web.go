@@ -200,7 +200,7 @@ func (w *Web) wrap(rt route) http.HandlerFunc {
 				limit = maxUploadBody
 			}
 			r.Body = http.MaxBytesReader(rw, r.Body, limit)
-			if limit == maxUploadBody {
+			if limit == maxUploadBody && strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
 				// The upload's parts go to temporary files past 8 MB.
 				if err := r.ParseMultipartForm(8 << 20); err != nil {
 					lg := langOf(r)
