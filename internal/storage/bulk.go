@@ -158,7 +158,11 @@ func (b *Bulk) insert(rows int) string {
 	tuple := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(b.cols)), ", ") + ")"
 	var s strings.Builder
 	s.Grow(32 + len(b.table) + rows*(len(tuple)+2))
-	s.WriteString("INSERT INTO " + b.table + " (" + strings.Join(b.names, ", ") + ") VALUES ")
+	// OR ROLLBACK: a failed row ends the whole transaction (a bulk load
+	// is all or nothing), so SQLite keeps no statement journal to undo
+	// half a statement — with BulkMode's deferred foreign keys, none at
+	// all.
+	s.WriteString("INSERT OR ROLLBACK INTO " + b.table + " (" + strings.Join(b.names, ", ") + ") VALUES ")
 	for i := range rows {
 		if i > 0 {
 			s.WriteString(", ")
