@@ -170,13 +170,14 @@ var errRejected = errors.New("census: rows rejected")
 // chunkRows is how many rows are checked and written together.
 const chunkRows = 1000
 
-// ImportReader is Import of a file given as a stream: it is spooled to a
-// temporary file first (an .xlsx needs random access), at most max bytes
-// (0: no limit); a larger one is refused with errs.Invalid.
-func (s *Service) ImportReader(ctx context.Context, v access.Viewer, k Kind, r io.Reader, max int64, opt Options) (*Result, string, error) {
+// Spool copies an upload to a temporary file (an .xlsx needs random
+// access) and returns its path; the caller removes it. More than max bytes
+// (0: no limit) is refused with errs.Invalid, a broken upload with
+// errs.BadRequest.
+func Spool(r io.Reader, max int64) (string, error) {
 	f, err := os.CreateTemp("", "guanai-import-*")
 	if err != nil {
-		return nil, "", errs.Wrap(err, "spool import")
+		return "", errs.Wrap(err, "spool import")
 	}
 	name := f.Name()
 	src := r
@@ -189,11 +190,22 @@ func (s *Service) ImportReader(ctx context.Context, v access.Viewer, k Kind, r i
 	}
 	if err != nil {
 		os.Remove(name)
-		return nil, "", errs.New(errs.BadRequest, "上传的文件没有完整收到，请重试")
+		return "", errs.New(errs.BadRequest, "上传的文件没有完整收到，请重试")
 	}
 	if max > 0 && n > max {
 		os.Remove(name)
-		return nil, "", errs.Newf(errs.Invalid, "文件超过 %d MB 的上限：请分成几个文件导入", max>>20)
+		return "", errs.Newf(errs.Invalid, "文件超过 %d MB 的上限：请分成几个文件导入", max>>20)
+	}
+	return name, nil
+}
+
+// ImportReader is Import of a file given as a stream: Spool, then Import.
+// It returns the spooled file's path too (for WriteReport or SaveReport);
+// the caller removes it. On error nothing is left behind.
+func (s *Service) ImportReader(ctx context.Context, v access.Viewer, k Kind, r io.Reader, max int64, opt Options) (*Result, string, error) {
+	name, err := Spool(r, max)
+	if err != nil {
+		return nil, "", err
 	}
 	res, err := s.Import(ctx, v, k, name, opt)
 	if err != nil {
