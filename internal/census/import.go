@@ -527,11 +527,13 @@ func (s *Service) pipeline(ctx context.Context, v access.Viewer, k Kind, path st
 	go func() { wg.Wait(); close(out) }()
 
 	// Writes run in a goroutine of their own, in file order, so that the
-	// database loads one chunk while the next is checked (the checks read
+	// database loads one batch while the next is checked (the checks read
 	// through the read pool: the rows of this file that are written but
-	// not committed are told apart by the in-file duplicate check).
+	// not committed are told apart by the in-file duplicate check). The
+	// queue holds more than a bulk batch (10,000 rows on PostgreSQL), so
+	// that the next batch is ready when the database is done with one.
 	writing := tx != nil
-	writes := make(chan []prepared, 2)
+	writes := make(chan []prepared, 12)
 	var writeErr error
 	writeDone := make(chan struct{})
 	go func() {
