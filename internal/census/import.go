@@ -48,9 +48,6 @@ type Service struct {
 	schools  *schools.Store
 	// Limits bounds what an import reads; DefaultLimits unless changed.
 	Limits Limits
-
-	treeOnce sync.Once
-	tree     *tree
 }
 
 // New returns the census service of a running guanai.

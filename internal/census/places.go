@@ -24,8 +24,9 @@ type places struct {
 	memo sync.Map // names → resolved
 }
 
-// tree is the part of the division tree read so far, shared by every
-// import and export of a Service (the tree does not change once loaded).
+// tree is the part of the division tree one import or export has read:
+// a province at a time, dropped with the operation (a national export
+// would otherwise keep all 665,000 nodes in a server's memory).
 type tree struct {
 	db     *storage.DB
 	mu     sync.RWMutex
@@ -52,8 +53,7 @@ type resolved struct {
 }
 
 func (s *Service) places(v access.Viewer) *places {
-	s.treeOnce.Do(func() { s.tree = newTree(s.db) })
-	return &places{tree: s.tree, v: v}
+	return &places{tree: newTree(s.db), v: v}
 }
 
 // villageSuffixes, townshipSuffixes and countySuffixes are the endings the
