@@ -70,10 +70,12 @@ var (
 	landlineRe = regexp.MustCompile(`^0\d{2,3}-?\d{7,8}$`)
 )
 
+var phoneCleaner = strings.NewReplacer(" ", "", "\u00a0", "", "（", "", "）", "")
+
 // NormalizePhone strips spaces and a +86 prefix; it returns the number and
 // whether it is a mainland mobile or landline number. "" is valid (unknown).
 func NormalizePhone(s string) (string, bool) {
-	s = strings.NewReplacer(" ", "", "\u00a0", "", "（", "", "）", "").Replace(strings.TrimSpace(s))
+	s = phoneCleaner.Replace(strings.TrimSpace(s))
 	s = strings.TrimPrefix(strings.TrimPrefix(s, "+86"), "0086")
 	if s == "" {
 		return "", true
