@@ -23,8 +23,14 @@
 //
 // For each it reports requests, errors (anything but 200), requests per
 // second, p50/p90/p99/max latency (client-side, until the body is read)
-// and the ratio of its p50 to the baseline's p50 in the same run, and the
-// server's resident memory; the figures come out as a Markdown table.
+// and the ratio of its p50 to the baseline's p50 in the same run, the
+// server process's processor time per request and its resident memory
+// (largest sample, and VmHWM); the figures come out as a Markdown table.
+//
+// The server gets the database, the key file and GUANAI_REGIONS=base, and
+// no login rate limit (GUANAI_LOGIN_PER_MINUTE): every virtual user comes
+// from 127.0.0.1. With --server exec (the default) the binary is built
+// with `go build` into a temporary folder unless --bin names one.
 //
 // Everything is bounded: the server listens on 127.0.0.1 only, a
 // PostgreSQL database must be on the loopback too, each scenario runs at

@@ -165,7 +165,11 @@ func (s *execServer) CPU() (time.Duration, error) {
 }
 
 func (s *execServer) Describe() string {
-	return "`guanai serve` in its own process (" + s.bin + "); RSS is the server's alone"
+	from := s.bin
+	if s.tmp != "" {
+		from = "built from this checkout"
+	}
+	return "`guanai serve` in its own process (" + from + "); RSS is the server's alone"
 }
 
 // Stop asks the server to stop (SIGTERM), kills it after 15 s, and
