@@ -18,6 +18,7 @@ import (
 	"guanai/internal/regions"
 	"guanai/internal/schools"
 	"guanai/internal/storage"
+	"guanai/internal/tally"
 	"guanai/internal/vault"
 )
 
@@ -189,7 +190,7 @@ type Filter struct {
 	AgeMax   *int
 	Query    string // part of the name, or the last digits of the ID number
 	Status   string // "" or "active": not archived; "archived"; "all"
-	Sort     string // name (default), birth_date, updated_at, village
+	Sort     string // village (default: by place, then name), name, birth_date, updated_at
 	Desc     bool
 	Limit    int // default 50, at most 500
 	Offset   int
@@ -304,13 +305,13 @@ func (f *Filter) orderBy() (string, error) {
 		dir = " DESC"
 	}
 	switch f.Sort {
-	case "", "name":
+	case "name":
 		return "c.name" + dir + ", c.id" + dir, nil
 	case "birth_date":
 		return "c.birth_date" + dir + ", c.id" + dir, nil
 	case "updated_at":
 		return "c.updated_at" + dir + ", c.id" + dir, nil
-	case "village":
+	case "", "village":
 		return "c.village_code" + dir + ", c.name" + dir + ", c.id" + dir, nil
 	}
 	return "", errs.FieldErrors{"sort": fmt.Sprintf("排序字段“%s”无效", f.Sort)}.Err()
@@ -342,9 +343,23 @@ func (s *Store) List(ctx context.Context, v access.Viewer, f Filter) (Page, erro
 	}
 	page := Page{Children: []Child{}, Limit: f.Limit, Offset: f.Offset}
 	q := s.db.Reader()
-	// First the page's ids and the total, which the scope index covers for
-	// the common filters; then the rows of that page only.
-	rows, err := q.QueryContext(ctx, `SELECT c.id, COUNT(*) OVER () FROM children c WHERE `+where+
+	// The total from the counters when they answer the filter, else
+	// counted; then the page's ids, which the roster index yields in the
+	// default order without a sort; then the rows of that page only.
+	total, ok, err := s.tallyTotal(ctx, q, v, f)
+	if err != nil {
+		return Page{}, err
+	}
+	if !ok {
+		if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM children c WHERE `+where, args...).Scan(&total); err != nil {
+			return Page{}, errs.Wrap(err, "count children")
+		}
+	}
+	page.Total = total
+	if f.Offset >= total {
+		return page, nil
+	}
+	rows, err := q.QueryContext(ctx, `SELECT c.id FROM children c WHERE `+where+
 		` ORDER BY `+order+` LIMIT ? OFFSET ?`, append(args, f.Limit, f.Offset)...)
 	if err != nil {
 		return Page{}, errs.Wrap(err, "list children")
@@ -352,7 +367,7 @@ func (s *Store) List(ctx context.Context, v access.Viewer, f Filter) (Page, erro
 	var ids []any
 	for rows.Next() {
 		var id string
-		if err := rows.Scan(&id, &page.Total); err != nil {
+		if err := rows.Scan(&id); err != nil {
 			rows.Close()
 			return Page{}, errs.Wrap(err, "list children")
 		}
@@ -363,11 +378,6 @@ func (s *Store) List(ctx context.Context, v access.Viewer, f Filter) (Page, erro
 		return Page{}, errs.Wrap(err, "list children")
 	}
 	if len(ids) == 0 {
-		if f.Offset > 0 {
-			if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM children c WHERE `+where, args...).Scan(&page.Total); err != nil {
-				return Page{}, errs.Wrap(err, "count children")
-			}
-		}
 		return page, nil
 	}
 	rows, err = q.QueryContext(ctx, `SELECT `+columns+` FROM children c WHERE c.id IN (?`+strings.Repeat(", ?", len(ids)-1)+`)`, ids...)
@@ -561,6 +571,10 @@ func (s *Store) insert(ctx context.Context, tx *storage.Tx, v access.Viewer, id 
 	if err := addHistory(ctx, tx, id, today, "create", Classification{Categories: []string{}}, cl, ChangeReason(Classification{}, cl, true)); err != nil {
 		return err
 	}
+	after := val.child(cl)
+	if err := recount(ctx, tx, nil, &after); err != nil {
+		return err
+	}
 	return audit.Record(ctx, tx, v, audit.Entry{Action: audit.ActionCreate, RecordType: RecordType, RecordID: id,
 		Changes: audit.Diff(auditNames, auditValues(Child{}, "", ""),
 			auditValues(val.child(cl), s.token("child", val.idNumber), s.token("guardian", val.guardianID)), auditMasked)})
@@ -705,6 +719,10 @@ func (s *Store) update(ctx context.Context, v access.Viewer, id string, version 
 				return err
 			}
 		}
+		after := val.child(cl)
+		if err := recount(ctx, tx, &cur.c, &after); err != nil {
+			return err
+		}
 		oldID, oldGuard, err := s.tokens(cur)
 		if err != nil {
 			return err
@@ -815,6 +833,11 @@ func (s *Store) setArchived(ctx context.Context, v access.Viewer, id string, ver
 		if n, _ := res.RowsAffected(); n != 1 {
 			return errs.New(errs.Conflict, ErrStale)
 		}
+		after := cur.c
+		after.Archived = archive
+		if err := recount(ctx, tx, &cur.c, &after); err != nil {
+			return err
+		}
 		action := audit.ActionRestore
 		if archive {
 			action = audit.ActionArchive
@@ -909,7 +932,7 @@ func dropDifficulty(cs []string) []string {
 func (s *Store) Reclassify(ctx context.Context, asOf time.Time) (int, error) {
 	asOf = time.Date(asOf.Year(), asOf.Month(), asOf.Day(), 0, 0, 0, 0, time.UTC)
 	n := 0
-	err := s.db.Write(ctx, func(tx *storage.Tx) error {
+	err := s.db.Write(ctx, func(tx *storage.Tx) (err error) {
 		rows, err := tx.QueryContext(ctx, `SELECT `+columns+` FROM children c
 			WHERE c.left_behind = ? AND c.archived_at IS NULL AND c.birth_date <= ?`, true, storage.DateArg(asOf.AddDate(-16, 0, 0)))
 		if err != nil {
@@ -928,6 +951,12 @@ func (s *Store) Reclassify(ctx context.Context, asOf time.Time) (int, error) {
 		if err := rows.Err(); err != nil {
 			return err
 		}
+		d := tally.NewDelta()
+		defer func() {
+			if err == nil {
+				err = tally.Apply(ctx, tx, d)
+			}
+		}()
 		for _, c := range due {
 			old := Classification{LeftBehind: c.LeftBehind, Reason: c.LeftBehindReason, Categories: c.Categories}
 			cl := Classify(Facts{BirthDate: c.BirthDate, Hukou: c.Hukou, Father: c.FatherStatus, Mother: c.MotherStatus, Difficulty: c.Difficulty, Migrant: c.Migrant}, asOf)
@@ -947,6 +976,7 @@ func (s *Store) Reclassify(ctx context.Context, asOf time.Time) (int, error) {
 			}
 			after := c
 			after.LeftBehind, after.LeftBehindReason, after.Categories = cl.LeftBehind, cl.Reason, cl.Categories
+			countChange(d, &c, &after)
 			if err := audit.Record(ctx, tx, access.System(), audit.Entry{Action: audit.ActionUpdate, RecordType: RecordType, RecordID: c.ID,
 				Changes: audit.Diff(classNames, auditValues(c, "", ""), auditValues(after, "", ""), auditMasked), Note: reclassifyNote(asOf)}); err != nil {
 				return err
