@@ -417,14 +417,19 @@ func (s *Store) List(ctx context.Context, v access.Viewer, f Filter) (Page, erro
 	return page, nil
 }
 
-// Count returns how many children match f in the viewer's scope.
+// Count returns how many children match f in the viewer's scope, from
+// the counters when they answer the filter (see List).
 func (s *Store) Count(ctx context.Context, v access.Viewer, f Filter) (int, error) {
 	where, args, err := f.where(v)
 	if err != nil {
 		return 0, err
 	}
+	q := s.db.Reader()
+	if n, ok, err := s.tallyTotal(ctx, q, v, f); err != nil || ok {
+		return n, err
+	}
 	var n int
-	if err := s.db.Reader().QueryRowContext(ctx, `SELECT COUNT(*) FROM children c WHERE `+where, args...).Scan(&n); err != nil {
+	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM children c WHERE `+where, args...).Scan(&n); err != nil {
 		return 0, errs.Wrap(err, "count children")
 	}
 	return n, nil

@@ -72,9 +72,13 @@ func Open(ctx context.Context, u string) (*DB, error) {
 			path = path[:i]
 		}
 		// busy_timeout first, so the other pragmas wait rather than fail.
-		pragmas := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)&_pragma=temp_store(MEMORY)&_pragma=cache_size(-32000)"
+		pragmas := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)"
 		dsn := "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + pragmas
-		w, err := sql.Open("sqlite", dsn+"&_txlock=immediate")
+		// Memory: the one writer gets a 32 MB page cache and sorts in
+		// memory (imports, index builds); each reader a 16 MB cache and
+		// sorts spilling to temporary files, so that a burst of big list
+		// queries cannot grow the process without bound.
+		w, err := sql.Open("sqlite", dsn+"&_pragma=temp_store(MEMORY)&_pragma=cache_size(-32000)&_txlock=immediate")
 		if err != nil {
 			return nil, fmt.Errorf("storage: open sqlite: %w", err)
 		}
@@ -82,7 +86,7 @@ func Open(ctx context.Context, u string) (*DB, error) {
 		w.SetMaxIdleConns(1)
 		w.SetConnMaxLifetime(0)
 		w.SetConnMaxIdleTime(0)
-		r, err := sql.Open("sqlite", dsn+"&_pragma=query_only(1)")
+		r, err := sql.Open("sqlite", dsn+"&_pragma=temp_store(FILE)&_pragma=cache_size(-16000)&_pragma=query_only(1)")
 		if err != nil {
 			w.Close()
 			return nil, fmt.Errorf("storage: open sqlite: %w", err)
