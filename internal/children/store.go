@@ -343,33 +343,37 @@ func (s *Store) List(ctx context.Context, v access.Viewer, f Filter) (Page, erro
 	}
 	page := Page{Children: []Child{}, Limit: f.Limit, Offset: f.Offset}
 	q := s.db.Reader()
-	// The total from the counters when they answer the filter, else
-	// counted; then the page's ids, which the roster index yields in the
-	// default order without a sort; then the rows of that page only.
-	total, ok, err := s.tallyTotal(ctx, q, v, f)
+	// The total from the counters when they answer the filter; else
+	// counted in the same pass that finds the page (the rows matching a
+	// filter must all be visited for it anyway). Then the page's ids,
+	// which the roster index yields in the default order without a sort;
+	// then the rows of that page only.
+	total, counted, err := s.tallyTotal(ctx, q, v, f)
 	if err != nil {
 		return Page{}, err
 	}
-	if !ok {
-		if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM children c WHERE `+where, args...).Scan(&total); err != nil {
-			return Page{}, errs.Wrap(err, "count children")
-		}
-	}
 	page.Total = total
-	if f.Offset >= total {
+	if counted && f.Offset >= total {
 		return page, nil
 	}
-	rows, err := q.QueryContext(ctx, `SELECT c.id FROM children c WHERE `+where+
-		` ORDER BY `+order+` LIMIT ? OFFSET ?`, append(args, f.Limit, f.Offset)...)
+	sel := `SELECT c.id, COUNT(*) OVER () FROM children c WHERE `
+	if counted {
+		sel = `SELECT c.id, 0 FROM children c WHERE `
+	}
+	rows, err := q.QueryContext(ctx, sel+where+` ORDER BY `+order+` LIMIT ? OFFSET ?`, append(args, f.Limit, f.Offset)...)
 	if err != nil {
 		return Page{}, errs.Wrap(err, "list children")
 	}
 	var ids []any
 	for rows.Next() {
 		var id string
-		if err := rows.Scan(&id); err != nil {
+		var n int
+		if err := rows.Scan(&id, &n); err != nil {
 			rows.Close()
 			return Page{}, errs.Wrap(err, "list children")
+		}
+		if !counted {
+			page.Total = n
 		}
 		ids = append(ids, id)
 	}
@@ -378,6 +382,11 @@ func (s *Store) List(ctx context.Context, v access.Viewer, f Filter) (Page, erro
 		return Page{}, errs.Wrap(err, "list children")
 	}
 	if len(ids) == 0 {
+		if !counted && f.Offset > 0 {
+			if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM children c WHERE `+where, args...).Scan(&page.Total); err != nil {
+				return Page{}, errs.Wrap(err, "count children")
+			}
+		}
 		return page, nil
 	}
 	rows, err = q.QueryContext(ctx, `SELECT `+columns+` FROM children c WHERE c.id IN (?`+strings.Repeat(", ?", len(ids)-1)+`)`, ids...)
