@@ -61,13 +61,19 @@ func TestCensusFlowInBrowser(t *testing.T) {
 	birth := time.Date(2016, 4, 1, 0, 0, 0, 0, time.UTC)
 	good := idcard.Generate("530524", birth, 77, "F")
 	bad := good[:17] + string("0123456789X"[(strings.IndexByte("0123456789X", good[17])+1)%11])
-	do(t, ctx, "new child form",
+	do(t, ctx, "new child form: open",
+		htmxIdle, // the drill-down's swaps replace the list's links
 		chromedp.Click(chromedp.CSS("#child-new")),
-		chromedp.WaitVisible(chromedp.CSS("#record-form")),
+		chromedp.WaitVisible(chromedp.CSS("#record-form")))
+	do(t, ctx, "new child form: town",
 		chromedp.Click(chromedp.CSS(`#field-village_code button[data-code="530524107000"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`#field-village_code button[data-code="530524107202"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#field-village_code button[data-code="530524107202"]`)))
+	do(t, ctx, "new child form: village",
+		htmxIdle,
 		chromedp.Click(chromedp.CSS(`#field-village_code button[data-code="530524107202"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`#village_code[value="530524107202"]`), chromedp.AtLeast(0)))
+		// The chosen code sits in a hidden input: poll its value (a hidden
+		// element never becomes "visible").
+		chromedp.Poll[chromedp.Void](`document.querySelector('#village_code')?.value === '530524107202'`, chromedp.WithPollingInterval(20*time.Millisecond)))
 	do(t, ctx, "fill the form",
 		chromedp.SetValue(chromedp.CSS("#id_number"), bad),
 		chromedp.SetValue(chromedp.CSS("#name"), "段小芳"),

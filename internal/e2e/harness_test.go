@@ -116,6 +116,13 @@ func front(t *testing.T, ctx context.Context) {
 // stepTimeout bounds every browser step.
 const stepTimeout = 30 * time.Second
 
+// htmxIdle waits until no htmx request, swap or settle is in progress on
+// the current page, so that the next action does not land on an element
+// an htmx swap is replacing (a click on the old one is lost, and the wait
+// after it never ends). Use it only where no navigation is pending: it
+// evaluates in the page's current document.
+var htmxIdle = chromedp.Poll[chromedp.Void](`!document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')`, chromedp.WithPollingInterval(20*time.Millisecond))
+
 // do runs browser steps on ctx's tab, bounded by stepTimeout.
 func do(t *testing.T, ctx context.Context, what string, steps ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
