@@ -77,7 +77,7 @@ func (w *Web) home(rw http.ResponseWriter, r *http.Request, id authn.Identity) e
 	if err != nil {
 		return err
 	}
-	p.NoRecords = v.Nobody
+	p.NoRecords = !seesChildren(v)
 	p.Engine = string(w.app.DB.Dialect())
 	if seesChildren(v) {
 		p.ChildrenHref = "/children"

@@ -114,6 +114,10 @@ var routes = []route{
 	{"POST /children/{id}/edit", fullUser, (*Web).updateChild},
 	{"POST /children/{id}/archive", fullUser, (*Web).archiveChild},
 	{"POST /children/{id}/restore", fullUser, (*Web).restoreChild},
+	{"POST /children/{id}/team", fullUser, (*Web).assignMember},
+	{"POST /children/{id}/team/{member}/end", fullUser, (*Web).endMember},
+	{"POST /children/{id}/pairings", fullUser, (*Web).pairChild},
+	{"POST /children/{id}/pairings/{pairing}/end", fullUser, (*Web).endChildPairing},
 
 	{"GET /elders", fullUser, (*Web).elders},
 	{"GET /elders/new", fullUser, (*Web).newElder},
@@ -132,6 +136,9 @@ var routes = []route{
 	{"GET /schools/{id}/edit", fullUser, (*Web).editSchool},
 	{"POST /schools/{id}/edit", fullUser, (*Web).updateSchool},
 	{"POST /schools/{id}/classes", fullUser, (*Web).addClass},
+
+	{"GET /gaps", fullUser, (*Web).gaps},
+	{"GET /gaps/children", fullUser, (*Web).gapChildren},
 
 	{"GET /import", fullUser, (*Web).importForm},
 	{"POST /import", fullUser, (*Web).importUpload},

@@ -1,0 +1,224 @@
+package web_test
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"guanai/internal/access"
+	"guanai/internal/accounts"
+	"guanai/internal/care"
+)
+
+// cadre creates an active user of region with roles (not logged in).
+func (c *census) cadre(username, name, region string, roles ...string) accounts.User {
+	c.e.t.Helper()
+	u, err := c.e.a.Accounts.CreateWithPassword(ctx, accounts.Input{Username: username, Name: name, RegionCode: region,
+		Roles: roles, Active: true, Password: password}, false)
+	if err != nil {
+		c.e.t.Fatalf("user %s: %v", username, err)
+	}
+	return u
+}
+
+// The responsibility chain on the profile: five levels, six empty roles,
+// three proxies; assigning a cadre through the form fills a role; a
+// non-user guardian without a relation comes back with the error beside
+// the field and the input kept; a second holder without "replace" is
+// refused with the domain's reason; with it the holder changes and the
+// old one goes into the history; ending a member empties the role.
+func TestCareNetworkOnProfile(t *testing.T) {
+	c := newCensus(t)
+	county := c.cadre("cn.county", "县干部张", changning, accounts.RoleOfficer)
+	town := c.cadre("dtb.town", "镇干部李", datianba, accounts.RoleOfficer)
+	o := c.as(accounts.RoleOfficer)
+	href := "/children/" + c.child.ID
+
+	p := o.get(href)
+	if p.status != http.StatusOK {
+		t.Fatalf("profile: %d", p.status)
+	}
+	if n := len(sel(p.doc, "#care-network #chain-leaders > li")); n != 5 {
+		t.Errorf("%d leader levels, want 5", n)
+	}
+	if n := len(sel(p.doc, "#care-team tbody tr")); n != 6 {
+		t.Errorf("%d team rows, want 6", n)
+	}
+	if n := len(sel(p.doc, "#care-team .missing")); n != 6 {
+		t.Errorf("%d vacant roles, want 6", n)
+	}
+	if n := len(sel(p.doc, "#chain-proxies dd")); n != 3 {
+		t.Errorf("%d proxies, want 3", n)
+	}
+	if first(p.doc, "form#assign-form select#user_id") == nil || first(p.doc, "form#pair-form select#mentor_id") == nil {
+		t.Fatal("no assign or pairing form")
+	}
+	if !strings.Contains(text(first(p.doc, "select#user_id")), "县干部张") {
+		t.Errorf("the county cadre is not offered: %q", text(first(p.doc, "select#user_id")))
+	}
+
+	// Assign the county cadre.
+	r := o.post(href+"/team", url.Values{"role": {care.RoleCountyCadre}, "user_id": {county.ID}})
+	if r.status != http.StatusSeeOther || !strings.HasPrefix(r.location(), href+"?n=member_assigned") {
+		t.Fatalf("assign: %d %q\n%s", r.status, r.location(), alert(r.doc))
+	}
+	p = o.get(r.location())
+	if got := text(first(p.doc, "#slot-county_cadre .holder")); !strings.Contains(got, "县干部张") {
+		t.Errorf("county cadre slot %q", got)
+	}
+	if text(first(p.doc, "#notice")) == "" {
+		t.Error("no notice")
+	}
+
+	// A guardian who is not a user, without the relation.
+	bad := o.post(href+"/team", url.Values{"role": {care.RoleGuardian}, "name": {"李奶奶"}, "phone": {"13800001111"}})
+	if bad.status != http.StatusUnprocessableEntity || fieldError(bad.doc, "relation") == "" {
+		t.Fatalf("guardian without relation: %d %q", bad.status, fieldError(bad.doc, "relation"))
+	}
+	if inputValue(bad.doc, "name") != "李奶奶" || inputValue(bad.doc, "phone") != "13800001111" || selected(bad.doc, "role") != care.RoleGuardian {
+		t.Errorf("input not kept: %q %q %q", inputValue(bad.doc, "name"), inputValue(bad.doc, "phone"), selected(bad.doc, "role"))
+	}
+	if a, _ := attr(first(bad.doc, "#relation"), "aria-invalid"); a != "true" {
+		t.Error("relation not marked invalid")
+	}
+	// The same through htmx: the section alone, 422.
+	hx := o.postRaw(href+"/team", url.Values{"csrf_token": {o.csrf}, "role": {care.RoleGuardian}, "name": {"李奶奶"}},
+		"HX-Request", "true", "HX-Target", "care-network")
+	if hx.status != http.StatusUnprocessableEntity || first(hx.doc, "header") != nil || first(hx.doc, "#care-network #relation-error") == nil {
+		t.Errorf("htmx refusal: %d", hx.status)
+	}
+	ok := o.postRaw(href+"/team", url.Values{"csrf_token": {o.csrf}, "role": {care.RoleGuardian}, "name": {"李奶奶"}, "relation": {"祖母"},
+		"phone": {"13800001111"}}, "HX-Request", "true", "HX-Target", "care-network")
+	if ok.status != http.StatusOK || !strings.Contains(text(first(ok.doc, "#slot-guardian")), "李奶奶") || first(ok.doc, "#care-notice") == nil {
+		t.Errorf("htmx assign: %d %s", ok.status, text(first(ok.doc, "#slot-guardian")))
+	}
+
+	// A second county cadre without replace: refused, with the reason.
+	again := o.post(href+"/team", url.Values{"role": {care.RoleCountyCadre}, "name": {"王五"}, "phone": {"13800002222"}})
+	if again.status != http.StatusConflict || !strings.Contains(alert(again.doc), "替换现任") {
+		t.Errorf("second holder: %d %q", again.status, alert(again.doc))
+	}
+	// A township officer for the county role: refused beside the user field.
+	misfit := o.post(href+"/team", url.Values{"role": {care.RoleCountyCadre}, "user_id": {town.ID}, "replace": {"1"}})
+	if misfit.status != http.StatusUnprocessableEntity || fieldError(misfit.doc, "user_id") == "" {
+		t.Errorf("misfit: %d %q", misfit.status, fieldError(misfit.doc, "user_id"))
+	}
+	// Replace: the old holder goes into the history.
+	rep := o.post(href+"/team", url.Values{"role": {care.RoleCountyCadre}, "name": {"王五"}, "phone": {"13800002222"}, "replace": {"1"}})
+	if rep.status != http.StatusSeeOther {
+		t.Fatalf("replace: %d %s", rep.status, alert(rep.doc))
+	}
+	p = o.get(href)
+	if !strings.Contains(text(first(p.doc, "#slot-county_cadre")), "王五") || !strings.Contains(text(first(p.doc, "#team-history")), "县干部张") {
+		t.Errorf("after replacing: %q / %q", text(first(p.doc, "#slot-county_cadre")), text(first(p.doc, "#team-history")))
+	}
+	// End the guardian.
+	form := first(p.doc, "#slot-guardian form")
+	action, _ := attr(form, "action")
+	if e := o.post(action, nil); e.status != http.StatusSeeOther {
+		t.Fatalf("end: %d", e.status)
+	}
+	p = o.get(href)
+	if first(p.doc, "#slot-guardian .missing") == nil {
+		t.Error("the guardian's role is still held")
+	}
+	// A leader reads the chain without forms.
+	lc := c.as(accounts.RoleLeader)
+	l := lc.get(href)
+	if first(l.doc, "#care-network") == nil || first(l.doc, "#assign-form") != nil || first(l.doc, "#slot-county_cadre form") != nil {
+		t.Error("leader: chain missing or forms shown")
+	}
+	if l := lc.post(href+"/team", url.Values{"role": {care.RoleNeighbour}, "name": {"赵六"}}); l.status != http.StatusNotFound {
+		t.Errorf("leader assigns: %d", l.status)
+	}
+}
+
+// gapCount reads one count of the gaps page: the row of region (the total
+// row when region is "total") in the column of gap.
+func gapCount(t *testing.T, p page, region, gap string) string {
+	t.Helper()
+	row := "#gap-" + region
+	if region == "total" {
+		row = "#gaps-total"
+	}
+	cell := first(p.doc, row+" td[data-gap="+gap+"]")
+	if cell == nil {
+		t.Fatalf("no cell %s %s", region, gap)
+	}
+	return text(cell)
+}
+
+// The gaps page: counts by township and village, the drill-down, the list
+// behind a number, and the count falling when a child's team is complete.
+func TestGapsPage(t *testing.T) {
+	c := newCensus(t)
+	o := c.as(accounts.RoleOfficer)
+	p := o.get("/gaps")
+	if p.status != http.StatusOK {
+		t.Fatalf("gaps: %d\n%s", p.status, c.e.log.String())
+	}
+	if got := gapCount(t, p, "total", care.GapTeam); got != "1" {
+		t.Errorf("county team gap %q, want 1", got)
+	}
+	if got := gapCount(t, p, datianba, care.GapTeam); got != "1" {
+		t.Errorf("township team gap %q, want 1", got)
+	}
+	if href, _ := attr(first(p.doc, "#gaps-export"), "href"); href != "/api/v1/gaps/"+changning+"/export" {
+		t.Errorf("export %q", href)
+	}
+	// Drill down to the township, then the village.
+	a := first(p.doc, "#gap-"+datianba+" th a")
+	href, _ := attr(a, "href")
+	p = o.get(href)
+	if got := gapCount(t, p, wencang, care.GapRole(care.RoleGuardian)); got != "1" {
+		t.Fatalf("village guardian gap %q", got)
+	}
+	// The list behind the number.
+	l, _ := attr(first(p.doc, "#gap-"+wencang+" td[data-gap="+care.GapTeam+"] a"), "href")
+	list := o.get(l)
+	if list.status != http.StatusOK || first(list.doc, "#gap-child-"+c.child.ID) == nil {
+		t.Fatalf("list %s: %d", l, list.status)
+	}
+	if !strings.Contains(text(first(list.doc, "#gap-child-"+c.child.ID)), "县级") {
+		t.Errorf("missing roles not shown: %q", text(first(list.doc, "#gap-child-"+c.child.ID)))
+	}
+	if o.get("/gaps/children?gap=nonsense").status != http.StatusNotFound {
+		t.Error("unknown gap key")
+	}
+	// A full team: the count falls.
+	c.fullTeam(c.child.ID)
+	p = o.get("/gaps?region=" + datianba)
+	if got := gapCount(t, p, wencang, care.GapTeam); got != "0" {
+		t.Errorf("after a full team: %q", got)
+	}
+	// Out of scope: the county's own page.
+	if o.get("/gaps?region="+c.otherVillage).status != http.StatusOK {
+		t.Error("out-of-scope region not clamped")
+	}
+}
+
+// fullTeam fills the six roles of child with users of the fixture and
+// people who are not users.
+func (c *census) fullTeam(childID string) {
+	c.e.t.Helper()
+	sys := access.System()
+	county := c.cadre("team.county", "县干部", changning, accounts.RoleOfficer)
+	town := c.cadre("team.town", "镇干部", datianba, accounts.RoleOfficer)
+	vill := c.cadre("team.village", "村干部", wencang, accounts.RoleOfficer)
+	teacher, err := c.e.a.Accounts.CreateWithPassword(ctx, accounts.Input{Username: "team.teacher", Name: "王老师", RegionCode: changning,
+		Roles: []string{accounts.RoleTeacher}, SchoolID: c.school.ID, ClassID: c.class.ID, Active: true, Password: password}, false)
+	if err != nil {
+		c.e.t.Fatal(err)
+	}
+	for _, in := range []care.AssignInput{
+		{Role: care.RoleCountyCadre, UserID: county.ID}, {Role: care.RoleTownshipCadre, UserID: town.ID},
+		{Role: care.RoleVillageCadre, UserID: vill.ID}, {Role: care.RoleTeacher, UserID: teacher.ID},
+		{Role: care.RoleGuardian, Name: "李奶奶", Phone: "13800001111", Relation: "祖母"},
+		{Role: care.RoleNeighbour, Name: "赵邻居", Phone: "13800003333", Relation: "邻居"},
+	} {
+		if _, err := c.e.a.Care.Assign(ctx, sys, childID, in); err != nil {
+			c.e.t.Fatalf("assign %s: %v", in.Role, err)
+		}
+	}
+}
