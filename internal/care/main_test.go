@@ -12,6 +12,7 @@ import (
 	"guanai/internal/app"
 	"guanai/internal/apptest"
 	"guanai/internal/children"
+	"guanai/internal/errs"
 	"guanai/internal/idcard"
 	"guanai/internal/schools"
 	"guanai/internal/testdb"
@@ -112,7 +113,10 @@ func (f *fixture) child(village, school, class string) children.Child {
 	f.seq++
 	birth := time.Date(2015, 3, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, f.seq)
 	grade := 0
-	if school != "" {
+	switch {
+	case class == f.classB1.ID:
+		grade = 4
+	case school != "":
 		grade = 3
 	}
 	c, err := f.a.Children.Create(f.ctx, access.System(), children.Input{IDNumber: idcard.Generate(village[:6], birth, f.seq%500, "F"),
@@ -135,14 +139,17 @@ func (f *fixture) move(id, village, school, class string) {
 		f.t.Fatal(err)
 	}
 	grade := 0
-	if school != "" {
+	switch {
+	case class == f.classB1.ID:
+		grade = 4
+	case school != "":
 		grade = 3
 	}
 	in := children.Input{IDNumber: c.IDNumber, Name: c.Name, Sex: c.Sex, BirthDate: c.BirthDate.Format("2006-01-02"), Ethnicity: c.Ethnicity,
 		Hukou: c.Hukou, VillageCode: village, SchoolID: school, ClassID: class, Grade: grade, FatherStatus: c.FatherStatus, MotherStatus: c.MotherStatus,
 		GuardianName: c.Guardian.Name, GuardianRelation: c.Guardian.Relation, GuardianPhone: c.Guardian.Phone}
 	if _, err := f.a.Children.Update(f.ctx, sys, id, c.Version, in); err != nil {
-		f.t.Fatalf("move: %v", err)
+		f.t.Fatalf("move: %v %v", err, errs.As(err).Fields)
 	}
 }
 
