@@ -97,6 +97,8 @@ type personForm struct {
 	Errors []string
 	// Message heads the form when it came back refused.
 	Message string
+	// CSRF is the session's token, for forms outside the page's own model.
+	CSRF string
 }
 
 func holderOf(p care.Person) HolderView {

@@ -222,3 +222,100 @@ func (c *census) fullTeam(childID string) {
 		}
 	}
 }
+
+// Positions: a village's chief proxy parent and a township's leader on
+// the region page, a school's principal and a class's homeroom teacher on
+// the school page; each shows in the child's chain at once; a misfit is
+// refused beside the user field with the input kept.
+func TestPositionPages(t *testing.T) {
+	c := newCensus(t)
+	vill := c.cadre("wc.cadre", "村干部赵", wencang, accounts.RoleOfficer)
+	townLeader := c.cadre("dtb.leader", "镇书记钱", datianba, accounts.RoleLeader)
+	principal, err := c.e.a.Accounts.CreateWithPassword(ctx, accounts.Input{Username: "dtb.principal", Name: "孙校长", RegionCode: datianba,
+		Roles: []string{accounts.RolePrincipal}, SchoolID: c.school.ID, Active: true, Password: password}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	teacher, err := c.e.a.Accounts.CreateWithPassword(ctx, accounts.Input{Username: "dtb.t1", Name: "周老师", RegionCode: datianba,
+		Roles: []string{accounts.RoleTeacher}, SchoolID: c.school.ID, ClassID: c.class.ID, Active: true, Password: password}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := c.as(accounts.RoleOfficer)
+
+	// The region page of the village, reached from the gaps page.
+	g := o.get("/gaps?region=" + wencang)
+	rh, _ := attr(first(g.doc, "#gaps-region"), "href")
+	p := o.get(rh)
+	if p.status != http.StatusOK || first(p.doc, "#pos-village_proxy-form") == nil || first(p.doc, "#pos-leader-form") == nil {
+		t.Fatalf("village page %s: %d", rh, p.status)
+	}
+	// A misfit (a township leader as the village's leader): refused.
+	bad := o.post("/regions/"+wencang+"/positions/leader", url.Values{"pos-leader-user_id": {townLeader.ID}, "pos-leader-title": {"书记"}})
+	if bad.status != http.StatusUnprocessableEntity || fieldError(bad.doc, "pos-leader-user_id") == "" || inputValue(bad.doc, "pos-leader-title") != "书记" {
+		t.Fatalf("misfit leader: %d %q", bad.status, fieldError(bad.doc, "pos-leader-user_id"))
+	}
+	if r := o.post("/regions/"+wencang+"/positions/village_proxy", url.Values{"pos-village_proxy-user_id": {vill.ID}}); r.status != http.StatusSeeOther {
+		t.Fatalf("village proxy: %d %s", r.status, alert(r.doc))
+	}
+	if r := o.post("/regions/"+datianba+"/positions/leader", url.Values{"pos-leader-user_id": {townLeader.ID}, "pos-leader-title": {"党委书记"}}); r.status != http.StatusSeeOther {
+		t.Fatalf("township leader: %d %s", r.status, alert(r.doc))
+	}
+	p = o.get("/regions/" + datianba)
+	if !strings.Contains(text(first(p.doc, "#pos-leader .position-holder")), "镇书记钱") {
+		t.Errorf("township leader %q", text(first(p.doc, "#pos-leader")))
+	}
+	if !strings.Contains(text(first(p.doc, "#kid-"+wencang)), "村干部赵") {
+		t.Errorf("village row %q", text(first(p.doc, "#kid-"+wencang)))
+	}
+	if o.post("/regions/"+datianba+"/positions/village_proxy", url.Values{"pos-village_proxy-name": {"某人"}, "pos-village_proxy-phone": {"13800001111"}}).status != http.StatusUnprocessableEntity {
+		t.Error("village proxy of a township accepted")
+	}
+
+	// The school page: principal and homeroom teacher.
+	sp := o.get("/schools/" + c.school.ID)
+	if first(sp.doc, "#pos-principal-form") == nil || first(sp.doc, "#pos-homeroom-"+c.class.ID+"-form") == nil {
+		t.Fatal("no position forms on the school page")
+	}
+	if r := o.post("/schools/"+c.school.ID+"/principal", url.Values{"pos-principal-user_id": {principal.ID}}); r.status != http.StatusSeeOther {
+		t.Fatalf("principal: %d %s", r.status, alert(r.doc))
+	}
+	box := "pos-homeroom-" + c.class.ID
+	if r := o.post("/schools/"+c.school.ID+"/classes/"+c.class.ID+"/homeroom", url.Values{box + "-user_id": {vill.ID}}); r.status != http.StatusUnprocessableEntity || fieldError(r.doc, box+"-user_id") == "" {
+		t.Errorf("a cadre as homeroom teacher: %d", r.status)
+	}
+	if r := o.post("/schools/"+c.school.ID+"/classes/"+c.class.ID+"/homeroom", url.Values{box + "-user_id": {teacher.ID}}); r.status != http.StatusSeeOther {
+		t.Fatalf("homeroom: %d %s", r.status, alert(r.doc))
+	}
+	// The chain follows.
+	ch := o.get("/children/" + c.child.ID)
+	for kind, want := range map[string]string{"principal": "孙校长", "homeroom": "周老师", "village_proxy": "村干部赵"} {
+		if got := text(first(ch.doc, "#proxy-"+kind)); !strings.Contains(got, want) {
+			t.Errorf("proxy %s %q, want %s", kind, got, want)
+		}
+	}
+	if !strings.Contains(text(first(ch.doc, "#chain-leaders")), "镇书记钱") {
+		t.Errorf("leaders %q", text(first(ch.doc, "#chain-leaders")))
+	}
+	// Ending the principal's term.
+	sp = o.get("/schools/" + c.school.ID)
+	end := first(sp.doc, "#pos-principal form.inline")
+	action, _ := attr(end, "action")
+	if r := o.post(action, nil); r.status != http.StatusSeeOther {
+		t.Fatalf("end principal %s: %d", action, r.status)
+	}
+	if got := text(first(o.get("/children/"+c.child.ID).doc, "#proxy-principal")); strings.Contains(got, "孙校长") {
+		t.Errorf("principal still there: %q", got)
+	}
+	// A principal sets the homeroom teacher, not the principal.
+	pc := c.as(accounts.RolePrincipal)
+	sp = pc.get("/schools/" + c.school.ID)
+	if first(sp.doc, "#pos-principal-form") != nil || first(sp.doc, "#"+box+"-form") == nil {
+		t.Error("principal's forms")
+	}
+	// A leader sees no forms.
+	lp := c.as(accounts.RoleLeader).get("/regions/" + wencang)
+	if lp.status != http.StatusOK || first(lp.doc, "#pos-leader-form") != nil {
+		t.Errorf("leader region page: %d", lp.status)
+	}
+}

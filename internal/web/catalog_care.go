@@ -56,6 +56,25 @@ var careCatalog = map[string]message{
 	"care.kind":          {"结对类型", "Kind"},
 	"care.note":          {"备注", "Note"},
 
+	// Positions.
+	"care.past":                    {"以往：", "Before: "},
+	"care.position_set":            {"设置%s", "Set the %s"},
+	"care.position_replace":        {"更换%s", "Replace the %s"},
+	"care.position_submit":         {"保存", "Save"},
+	"care.title":                   {"职务", "Title"},
+	"care.title_help":              {"如：党委书记、村党总支书记。", "E.g. party secretary."},
+	"care.school_proxies":          {"代理家长", "Proxy parents"},
+	"care.school_proxies_hint":     {"校长是本校全体留守学生的校内总代理家长，班主任是本班留守学生的校内代理家长；设置后，相关儿童的负责链随即更新。", "The principal is the in-school chief proxy parent of all the school's left-behind pupils, a homeroom teacher the proxy parent of the class's; the children's chains follow at once."},
+	"care.homerooms":               {"各班校内代理家长", "Class proxy parents"},
+	"title.region":                 {"%s：责任书记与代理家长", "%s: leaders and proxies"},
+	"region.gaps":                  {"关爱缺口", "Care gaps"},
+	"region.children":              {"儿童名册", "Children"},
+	"region.level":                 {"行政级别：%s", "Level: %s"},
+	"region.positions":             {"责任书记与代理家长", "Leader and proxy parent"},
+	"region.kids":                  {"下辖%s", "%s below"},
+	"position.leader_short":        {"责任书记", "Leader"},
+	"position.village_proxy_short": {"校外总代理家长", "Out-of-school proxy"},
+
 	// Gaps.
 	"title.gaps":         {"关爱缺口", "Care gaps"},
 	"title.gap_children": {"缺口名单：%s", "Gap list: %s"},

@@ -50,7 +50,7 @@ var (
 // frame (layout.html) and the shared parts (parts.html).
 var pageNames = []string{"home", "login", "account", "users", "user", "audit", "error",
 	"children", "child", "recordform", "elders", "elder", "schools", "school", "import", "import_job",
-	"gaps", "gap_children"}
+	"gaps", "gap_children", "region"}
 
 // pages holds every page's template set for every language, parsed once
 // at start; the t function of a set speaks its language. The care

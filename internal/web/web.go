@@ -136,6 +136,13 @@ var routes = []route{
 	{"GET /schools/{id}/edit", fullUser, (*Web).editSchool},
 	{"POST /schools/{id}/edit", fullUser, (*Web).updateSchool},
 	{"POST /schools/{id}/classes", fullUser, (*Web).addClass},
+	{"POST /schools/{id}/principal", fullUser, (*Web).setSchoolPosition},
+	{"POST /schools/{id}/classes/{class}/homeroom", fullUser, (*Web).setSchoolPosition},
+	{"POST /schools/{id}/positions/{position}/end", fullUser, (*Web).endSchoolPosition},
+
+	{"GET /regions/{code}", fullUser, (*Web).region},
+	{"POST /regions/{code}/positions/{kind}", fullUser, (*Web).setRegionPosition},
+	{"POST /regions/{code}/positions/{position}/end", fullUser, (*Web).endRegionPosition},
 
 	{"GET /gaps", fullUser, (*Web).gaps},
 	{"GET /gaps/children", fullUser, (*Web).gapChildren},
