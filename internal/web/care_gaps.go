@@ -147,6 +147,8 @@ type gapChildrenPage struct {
 	Rows  []gapChildRow
 	Pager pager
 	Back  string
+	// CanBulk offers ticking children for a bulk assignment.
+	CanBulk bool
 }
 
 type gapChildRow struct {
@@ -176,7 +178,7 @@ func (w *Web) gapChildren(rw http.ResponseWriter, r *http.Request, id authn.Iden
 	if gap != "any" {
 		label = gapLabel(lg, gap)
 	}
-	p := gapChildrenPage{Layout: w.layout(r, id, lg.T("title.gap_children", label)), Gap: gap, GapLabel: label}
+	p := gapChildrenPage{Layout: w.layout(r, id, lg.T("title.gap_children", label)), Gap: gap, GapLabel: label, CanBulk: mayManageCare(v)}
 	var err error
 	p.Crumbs, err = w.regionNav(ctx, lg, v, code, func(c string) string {
 		if c == scopeRoot(v) {

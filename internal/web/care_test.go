@@ -319,3 +319,65 @@ func TestPositionPages(t *testing.T) {
 		t.Errorf("leader region page: %d", lp.status)
 	}
 }
+
+// Bulk assignment: a township cadre for every child of 文沧村 through the
+// picker; the same for children chosen on a gap list, one of them already
+// holding the role with someone else — refused as a whole, each child's
+// outcome shown; with "replace" applied.
+func TestBulkPage(t *testing.T) {
+	c := newCensus(t)
+	second := c.mustChild(c.childInput("王小红", wencang))
+	town := c.cadre("dtb.cadre", "镇干部李", datianba, accounts.RoleOfficer)
+	other := c.cadre("dtb.cadre2", "镇干部周", datianba, accounts.RoleOfficer)
+	o := c.as(accounts.RoleOfficer)
+	p := o.get("/care/bulk")
+	if p.status != http.StatusOK || first(p.doc, "#bulk-form #field-bulk_region") == nil || first(p.doc, "#bulk-form select#user_id") == nil {
+		t.Fatalf("bulk form: %d", p.status)
+	}
+	// Nothing chosen: the error beside the picker.
+	r := o.post("/care/bulk", url.Values{"role": {care.RoleTownshipCadre}, "user_id": {town.ID}, "bulk_region": {""}})
+	if r.status != http.StatusUnprocessableEntity || fieldError(r.doc, "bulk_region") == "" {
+		t.Errorf("nothing chosen: %d %q", r.status, fieldError(r.doc, "bulk_region"))
+	}
+	// The first child already has another township cadre.
+	if _, err := c.e.a.Care.Assign(ctx, access.System(), c.child.ID, care.AssignInput{Role: care.RoleTownshipCadre, UserID: other.ID}); err != nil {
+		t.Fatal(err)
+	}
+	r = o.post("/care/bulk", url.Values{"role": {care.RoleTownshipCadre}, "user_id": {town.ID}, "bulk_region": {wencang}})
+	if r.status != http.StatusUnprocessableEntity || first(r.doc, "#bulk-refused") == nil {
+		t.Fatalf("refused bulk: %d\n%s", r.status, alert(r.doc))
+	}
+	if first(r.doc, "#bulk-"+c.child.ID+".refused") == nil || first(r.doc, "#bulk-"+second.ID+".refused") != nil {
+		t.Errorf("per-child outcomes: %q", text(first(r.doc, "#bulk-items")))
+	}
+	if selected(r.doc, "user_id") != town.ID || selected(r.doc, "role") != care.RoleTownshipCadre {
+		t.Error("input not kept")
+	}
+	// Nothing was written.
+	team, _ := c.e.a.Care.Team(ctx, access.System(), second.ID)
+	for _, s := range team.Current {
+		if s.Member != nil {
+			t.Errorf("written despite the refusal: %+v", s.Member)
+		}
+	}
+	// From the gap list: choose both children; with replace it applies.
+	list := o.get("/gaps/children?region=" + wencang + "&gap=" + care.GapRole(care.RoleGuardian))
+	if first(list.doc, "#gap-bulk input[name=child][value="+second.ID+"]") == nil {
+		t.Fatal("no boxes to choose children")
+	}
+	chosen := o.get("/care/bulk?child=" + c.child.ID + "&child=" + second.ID + "&child=" + c.outChild.ID)
+	if n := len(sel(chosen.doc, "#field-child_ids input[type=checkbox][checked]")); n != 2 {
+		t.Fatalf("%d children chosen, want 2 (the one out of scope left out)", n)
+	}
+	r = o.post("/care/bulk", url.Values{"role": {care.RoleTownshipCadre}, "user_id": {town.ID}, "replace": {"1"},
+		"child_ids_all": {c.child.ID, second.ID}, "child_ids": {c.child.ID, second.ID}})
+	if r.status != http.StatusOK || first(r.doc, "#bulk-applied") == nil {
+		t.Fatalf("applied: %d %s", r.status, alert(r.doc))
+	}
+	if !strings.Contains(text(first(r.doc, "#bulk-"+c.child.ID)), "更换") {
+		t.Errorf("outcome %q", text(first(r.doc, "#bulk-"+c.child.ID)))
+	}
+	if c.as(accounts.RoleLeader).get("/care/bulk").status != http.StatusNotFound {
+		t.Error("a leader opens the bulk page")
+	}
+}

@@ -75,6 +75,29 @@ var careCatalog = map[string]message{
 	"position.leader_short":        {"责任书记", "Leader"},
 	"position.village_proxy_short": {"校外总代理家长", "Out-of-school proxy"},
 
+	// Bulk assignment.
+	"title.bulk":              {"批量分配关爱队伍成员", "Bulk assignment"},
+	"bulk.heading":            {"批量分配关爱队伍成员", "Assign one person to many children"},
+	"bulk.intro":              {"把同一个人分配为一个村（或所选儿童）每名在册留守儿童的同一角色。要么全部成功，要么一个也不写入：有任何儿童被拒绝时，下方列出每名儿童的结果和原因。", "Assign one person to the same role for every active left-behind child of a place, or of the children chosen. All or nothing: if any child is refused, nothing is written and each child's outcome is listed with the reason."},
+	"bulk.children":           {"哪些儿童", "Which children"},
+	"bulk.chosen":             {"所选儿童（%d 名）", "Children chosen (%d)"},
+	"bulk.person":             {"分配什么角色、给谁", "Which role, to whom"},
+	"bulk.submit":             {"批量分配", "Assign to all"},
+	"bulk.result":             {"分配结果", "Outcome"},
+	"bulk.applied":            {"已完成：新分配 %d 名，更换 %d 名，无变化 %d 名。", "Done: %d assigned, %d replaced, %d unchanged."},
+	"bulk.not_applied":        {"有 %d 名儿童被拒绝，本次分配没有写入任何数据。请按原因修改后重试。", "%d children were refused, so nothing was written. Fix what the reasons say and try again."},
+	"bulk.refused":            {"本次分配未执行。", "Nothing was assigned."},
+	"bulk.child":              {"儿童", "Child"},
+	"bulk.outcome":            {"结果", "Outcome"},
+	"bulk.reason":             {"原因", "Reason"},
+	"bulk.outcome.assigned":   {"新分配", "Assigned"},
+	"bulk.outcome.reassigned": {"更换", "Replaced"},
+	"bulk.outcome.unchanged":  {"无变化", "Unchanged"},
+	"bulk.outcome.refused":    {"拒绝", "Refused"},
+	"bulk.choose":             {"为所选儿童批量分配", "Assign to the children chosen"},
+	"care.bulk_region":        {"地区", "Place"},
+	"care.bulk_region_help":   {"该地区内所有在册留守儿童，通常选到村（社区）。", "Every active left-behind child of the place; usually a village."},
+
 	// Gaps.
 	"title.gaps":         {"关爱缺口", "Care gaps"},
 	"title.gap_children": {"缺口名单：%s", "Gap list: %s"},
@@ -90,6 +113,8 @@ var careCatalog = map[string]message{
 	"gaps.any":           {"有任何缺口", "Any gap"},
 	"gaps.back":          {"返回缺口统计", "Back to the gaps"},
 	"gaps.switch":        {"其他缺口", "Other gaps"},
+	"gaps.pick":          {"选择：", "Choose: "},
+	"gaps.profile":       {"负责链", "Care network"},
 	"gaps.none":          {"没有符合条件的儿童。", "No children with this gap."},
 
 	"notice.member_assigned":   {"已分配关爱队伍成员。", "Team member assigned."},

@@ -144,6 +144,8 @@ var routes = []route{
 	{"POST /regions/{code}/positions/{kind}", fullUser, (*Web).setRegionPosition},
 	{"POST /regions/{code}/positions/{position}/end", fullUser, (*Web).endRegionPosition},
 
+	{"GET /care/bulk", fullUser, (*Web).bulkForm},
+	{"POST /care/bulk", fullUser, (*Web).bulkAssign},
 	{"GET /gaps", fullUser, (*Web).gaps},
 	{"GET /gaps/children", fullUser, (*Web).gapChildren},
 
