@@ -190,4 +190,17 @@ func driveCareRoutes(t *testing.T, e *env) {
 		t.Errorf("gap export: %d rows, summary %v", len(rows), sum)
 	}
 	e.expect(404, SC, "GET", "/api/v1/gaps/530102/export", nil)
+
+	// Care teams from a file, through the census import.
+	e.expect(200, SC, "GET", "/api/v1/imports/care_teams/template", nil)
+	file := "身份证号码,角色,成员姓名,与儿童关系\n" + childInput(wencang, 42, "")["id_number"].(string) + ",爱心邻居,周阿姨,邻居\n"
+	r = e.upload(200, SC, "/api/v1/imports/care_teams?dry_run=true", "text/csv", []byte(file))
+	if m := r.JSON(t); m["kind"] != "care_teams" || m["valid"] != float64(1) {
+		t.Errorf("care-team dry run: %s", r.Body)
+	}
+	r = e.upload(200, SC, "/api/v1/imports/care_teams", "text/csv", []byte(file))
+	if m := r.JSON(t); m["committed"] != true || m["created"] != float64(1) {
+		t.Errorf("care-team import: %s", r.Body)
+	}
+	e.upload(403, RO, "/api/v1/imports/care_teams", "text/csv", []byte(file))
 }

@@ -244,6 +244,8 @@ func (s *Service) Import(ctx context.Context, v access.Viewer, k Kind, path stri
 			b, err = s.newChildBatch(v, now)
 		case Elders:
 			b, err = s.newElderBatch(v, now)
+		case CareTeams:
+			b, err = s.newCareBatch(v, now)
 		default:
 			return errs.Newf(errs.Invalid, "不能导入“%s”", k)
 		}
