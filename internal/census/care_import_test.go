@@ -45,13 +45,13 @@ func TestCareTeamImport(t *testing.T) {
 		{ids[2], "张三", "爱心邻居", "", "王阿姨", "", "邻居", "", "否"},
 	}
 	bad := append(append([][]string{}, good...),
-		[]string{ids[0], "张一", "乡镇干部", "", "赵干部", "", "", "", ""},                            // same child and role again
-		[]string{ids[1], "李二", "村干部", "", "钱干部", "", "", "", ""},                              // name does not match
+		[]string{ids[0], "张一", "乡镇干部", "", "赵干部", "", "", "", ""},                                    // same child and role again
+		[]string{ids[1], "李二", "村干部", "", "钱干部", "", "", "", ""},                                     // name does not match
 		[]string{idcard.Generate("530102", yearsAgo(9), 5, "F"), "", "村干部", "", "孙", "", "", "", ""}, // not registered
-		[]string{ids[2], "", "司机", "", "孙", "", "", "", ""},                                      // unknown role
-		[]string{ids[2], "", "县级干部", "nobody", "", "", "", "", ""},                               // unknown account
-		[]string{ids[2], "", "县级干部", "town.cadre", "", "", "", "", ""},                           // a township cadre as county cadre
-		[]string{ids[2], "", "受委托监护人", "", "周", "", "", "", "也许"},                               // no relation, bad yes/no
+		[]string{ids[2], "", "司机", "", "孙", "", "", "", ""},                                          // unknown role
+		[]string{ids[2], "", "县级干部", "nobody", "", "", "", "", ""},                                   // unknown account
+		[]string{ids[2], "", "县级干部", "town.cadre", "", "", "", "", ""},                               // a township cadre as county cadre
+		[]string{ids[2], "", "受委托监护人", "", "周", "", "", "", "也许"},                                    // no relation, bad yes/no
 	)
 	res, err := s.Import(ctx, officer, census.CareTeams, writeCSV(t, bad, ""), census.Options{DryRun: true})
 	if err != nil {
