@@ -317,7 +317,7 @@ func (w *Web) careForms(ctx context.Context, lg lang, v access.Viewer, ch care.C
 }
 
 // pairValues is the pairing form as entered.
-type pairValues struct{ ChildID, MentorID, Kind, From, Note string }
+type pairValues struct{ ChildID, MentorID, Kind, From, Note, Q string }
 
 func postedPair(r *http.Request) pairValues {
 	v := func(name string) string { return strings.TrimSpace(postValue(r, name)) }

@@ -3,6 +3,7 @@ package web_test
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -379,5 +380,87 @@ func TestBulkPage(t *testing.T) {
 	}
 	if c.as(accounts.RoleLeader).get("/care/bulk").status != http.StatusNotFound {
 		t.Error("a leader opens the bulk page")
+	}
+}
+
+// Pairings from the mentor's page: find a child, pair, the sixth child
+// passes the soft limit with a warning; the mentor's own page shows the
+// children without ID numbers or health, and the chain; a pairing ends
+// from the child's profile.
+func TestMentorPages(t *testing.T) {
+	c := newCensus(t)
+	o := c.as(accounts.RoleOfficer)
+	mc := c.as(accounts.RoleMentor)
+	m, err := c.e.a.Accounts.List(ctx, access.Viewer{Roles: []string{accounts.RoleSysadmin}}, accounts.Filter{Query: "cn.mentor"})
+	if err != nil || len(m.Users) != 1 {
+		t.Fatalf("mentor: %v", err)
+	}
+	mentor := m.Users[0]
+	list := o.get("/mentors")
+	if first(list.doc, "#mentor-"+mentor.ID+" a") == nil {
+		t.Fatalf("mentor not listed: %s", text(first(list.doc, "main")))
+	}
+	page := o.get("/mentors/" + mentor.ID + "?q=" + url.QueryEscape("李小明"))
+	if first(page.doc, "#pair-form input[type=radio][value="+c.child.ID+"]") == nil {
+		t.Fatalf("child not found on the mentor page: %s", text(first(page.doc, "#mentor-pair")))
+	}
+	// No child chosen: the error beside the list.
+	bad := o.post("/mentors/"+mentor.ID+"/pairings", url.Values{"kind": {care.KindVolunteer}, "q": {"李小明"}})
+	if bad.status != http.StatusUnprocessableEntity || alert(bad.doc) == "" || selected(bad.doc, "kind") != care.KindVolunteer {
+		t.Errorf("no child: %d %q", bad.status, alert(bad.doc))
+	}
+	r := o.post("/mentors/"+mentor.ID+"/pairings", url.Values{"child_id": {c.child.ID}, "kind": {care.KindVolunteer}})
+	if r.status != http.StatusSeeOther || !strings.Contains(r.location(), "n=paired") {
+		t.Fatalf("pair: %d %s", r.status, alert(r.doc))
+	}
+	for i := 0; i < 5; i++ {
+		k := c.mustChild(c.childInput("结对儿童"+string(rune('甲'+i)), wencang))
+		r = o.post("/mentors/"+mentor.ID+"/pairings", url.Values{"child_id": {k.ID}, "kind": {care.KindVolunteer}})
+	}
+	if !strings.Contains(r.location(), "n=paired_over") {
+		t.Errorf("sixth pairing: %q", r.location())
+	}
+	if p := o.get(r.location()); first(p.doc, "#mentor-over") == nil || first(p.doc, "#notice") == nil {
+		t.Errorf("no soft-limit warning: %s %s", r.location(), p.body[strings.Index(p.body, "<main"):][:300])
+	}
+	// The mentor's own pages.
+	home := mc.get("/")
+	if !slices.Contains(navLabels(home.doc), "我的结对儿童") {
+		t.Errorf("mentor's links: %v", navLabels(home.doc))
+	}
+	mine := mc.get("/my/children")
+	card := first(mine.doc, "#mine-"+c.child.ID)
+	if mine.status != http.StatusOK || card == nil {
+		t.Fatalf("my children: %d", mine.status)
+	}
+	body := text(first(mine.doc, "main"))
+	if strings.Contains(mine.body, c.child.IDNumber[:6]+"*") || strings.Contains(mine.body, c.child.IDNumber) || strings.Contains(body, "营养") {
+		t.Error("a mentor sees an ID number or health")
+	}
+	if !strings.Contains(text(card), "李奶奶") {
+		t.Errorf("guardian not shown: %q", text(card))
+	}
+	href, _ := attr(first(card, "a"), "href")
+	ch := mc.get(href)
+	if ch.status != http.StatusOK || first(ch.doc, "#chain-leaders") == nil || first(ch.doc, "#assign-form") != nil {
+		t.Errorf("mentor's chain %s: %d", href, ch.status)
+	}
+	if mc.get("/children/"+c.child.ID).status != http.StatusNotFound || mc.get("/my/children/"+c.outChild.ID).status != http.StatusNotFound {
+		t.Error("a mentor opens a profile or an unpaired child")
+	}
+	// End the pairing from the profile.
+	p := o.get("/children/" + c.child.ID)
+	end := first(p.doc, "#chain-mentors form")
+	action, _ := attr(end, "action")
+	if r := o.post(action, nil); r.status != http.StatusSeeOther {
+		t.Fatalf("end pairing: %d", r.status)
+	}
+	if first(mc.get("/my/children").doc, "#mine-"+c.child.ID) != nil {
+		t.Error("the ended pairing still shows")
+	}
+	// Pairing from the profile's form.
+	r = o.post("/children/"+c.child.ID+"/pairings", url.Values{"mentor_id": {mentor.ID}, "kind": {care.KindCadre}})
+	if r.status != http.StatusSeeOther {
+		t.Errorf("pair from the profile: %d %s", r.status, alert(r.doc))
 	}
 }

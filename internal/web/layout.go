@@ -50,7 +50,7 @@ var (
 // frame (layout.html) and the shared parts (parts.html).
 var pageNames = []string{"home", "login", "account", "users", "user", "audit", "error",
 	"children", "child", "recordform", "elders", "elder", "schools", "school", "import", "import_job",
-	"gaps", "gap_children", "region", "bulk"}
+	"gaps", "gap_children", "region", "bulk", "mentors", "mentor", "my_children", "my_child"}
 
 // pages holds every page's template set for every language, parsed once
 // at start; the t function of a set speaks its language. The care
@@ -152,6 +152,12 @@ func (w *Web) layout(r *http.Request, id authn.Identity, title string) Layout {
 		}
 		if seesGaps(v) && mayManageCare(v) {
 			link("nav.bulk", "/care/bulk")
+		}
+		if seesGaps(v) {
+			link("nav.mentors", "/mentors")
+		}
+		if isMentor(v) {
+			link("nav.my_children", "/my/children")
 		}
 		if mayImport(v) {
 			link("nav.import", "/import")

@@ -146,6 +146,12 @@ var routes = []route{
 
 	{"GET /care/bulk", fullUser, (*Web).bulkForm},
 	{"POST /care/bulk", fullUser, (*Web).bulkAssign},
+	{"GET /mentors", fullUser, (*Web).mentors},
+	{"GET /mentors/{id}", fullUser, (*Web).mentor},
+	{"POST /mentors/{id}/pairings", fullUser, (*Web).pairMentor},
+	{"POST /mentors/{id}/pairings/{pairing}/end", fullUser, (*Web).endMentorPairing},
+	{"GET /my/children", fullUser, (*Web).myChildren},
+	{"GET /my/children/{id}", fullUser, (*Web).myChild},
 	{"GET /gaps", fullUser, (*Web).gaps},
 	{"GET /gaps/children", fullUser, (*Web).gapChildren},
 
