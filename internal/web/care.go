@@ -49,8 +49,6 @@ type careView struct {
 	Assign, Pair personForm
 	// Roles are the team roles for the assign form's select.
 	RoleOptions, KindOptions []option
-	// FocusForm names the form that came back, so that focus returns to it.
-	FocusForm string
 }
 
 // leaderView is one level of the responsibility chain.
@@ -422,7 +420,6 @@ func (w *Web) assignMember(rw http.ResponseWriter, r *http.Request, id authn.Ide
 	if !careFieldErrors(langOf(r), &cv.Assign, err, nil) {
 		return err
 	}
-	cv.FocusForm = "assign-form"
 	return w.careAgain(rw, r, id, childID, cv, statusOf(err))
 }
 
@@ -482,7 +479,6 @@ func (w *Web) pairChild(rw http.ResponseWriter, r *http.Request, id authn.Identi
 	if !careFieldErrors(langOf(r), &cv.Pair, err, map[string]string{"from": "pair_from", "child_id": "mentor_id"}) {
 		return err
 	}
-	cv.FocusForm = "pair-form"
 	return w.careAgain(rw, r, id, childID, cv, statusOf(err))
 }
 

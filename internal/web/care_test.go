@@ -464,3 +464,31 @@ func TestMentorPages(t *testing.T) {
 		t.Errorf("pair from the profile: %d %s", r.status, alert(r.doc))
 	}
 }
+
+// Distinctive names of the care network planted outside 昌宁县.
+const (
+	outCareName   = "越界邻居丁"
+	outLeaderName = "越界书记戊"
+)
+
+// plantCare pairs the fixture's child with the mentor (cn.mentor, who must
+// exist) and plants a team member and a leader in 昆明; it returns the
+// mentor's id.
+func (c *census) plantCare(t *testing.T) string {
+	t.Helper()
+	sys := access.System()
+	m, err := c.e.a.Accounts.List(ctx, access.Viewer{Roles: []string{accounts.RoleSysadmin}}, accounts.Filter{Query: "cn.mentor"})
+	if err != nil || len(m.Users) != 1 {
+		t.Fatalf("mentor: %v", err)
+	}
+	if _, err := c.e.a.Care.Pair(ctx, sys, care.PairingInput{ChildID: c.child.ID, MentorID: m.Users[0].ID, Kind: care.KindVolunteer}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.e.a.Care.Assign(ctx, sys, c.outChild.ID, care.AssignInput{Role: care.RoleNeighbour, Name: outCareName, Phone: "13900001111", Relation: "邻居"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.e.a.Care.SetPosition(ctx, sys, care.PositionInput{Kind: care.PositionVillageProxy, Subject: c.otherVillage, Name: outLeaderName, Phone: "13900002222"}); err != nil {
+		t.Fatal(err)
+	}
+	return m.Users[0].ID
+}
