@@ -67,22 +67,50 @@ func (s *Store) BulkAssign(ctx context.Context, v access.Viewer, in BulkInput) (
 	case len(in.ChildIDs) > MaxBulk:
 		return res, errs.FieldErrors{"child_ids": "一次最多为5000名儿童分配"}.Err()
 	}
-	err := s.db.Write(ctx, func(tx *storage.Tx) error {
-		ids := in.ChildIDs
-		if region != "" {
-			var err error
-			if ids, err = s.regionChildren(ctx, tx, v, region); err != nil {
-				return err
-			}
+	ids := in.ChildIDs
+	if region != "" {
+		var err error
+		if ids, err = s.regionChildren(ctx, s.db.Reader(), v, region); err != nil {
+			return res, err
 		}
+	}
+	items := make([]ChildAssignment, len(ids))
+	for i, id := range ids {
+		items[i] = ChildAssignment{ChildID: id, AssignInput: in.AssignInput}
+	}
+	return s.assignAll(ctx, v, items)
+}
+
+// ChildAssignment is one assignment of a set made together.
+type ChildAssignment struct {
+	ChildID string
+	AssignInput
+}
+
+// AssignEach makes a set of assignments — a person per child and role —
+// all or nothing, as BulkAssign does for one person: if any is refused
+// nothing is written and the result says why, child by child.
+func (s *Store) AssignEach(ctx context.Context, v access.Viewer, items []ChildAssignment) (BulkResult, error) {
+	if !mayWrite(v) {
+		return BulkResult{}, errWrite
+	}
+	if len(items) > MaxBulk {
+		return BulkResult{Items: []BulkItem{}}, errs.FieldErrors{"child_ids": "一次最多为5000名儿童分配"}.Err()
+	}
+	return s.assignAll(ctx, v, items)
+}
+
+func (s *Store) assignAll(ctx context.Context, v access.Viewer, items []ChildAssignment) (BulkResult, error) {
+	res := BulkResult{Items: []BulkItem{}}
+	err := s.db.Write(ctx, func(tx *storage.Tx) error {
 		seen := map[string]bool{}
-		for _, id := range ids {
-			if seen[id] {
+		for _, a := range items {
+			if seen[a.ChildID+":"+a.Role] {
 				continue
 			}
-			seen[id] = true
-			it := BulkItem{ChildID: id}
-			c, err := s.child(ctx, tx, v, id)
+			seen[a.ChildID+":"+a.Role] = true
+			it := BulkItem{ChildID: a.ChildID}
+			c, err := s.child(ctx, tx, v, a.ChildID)
 			if err != nil {
 				if !errs.Is(err, errs.NotFound) {
 					return err
@@ -90,7 +118,7 @@ func (s *Store) BulkAssign(ctx context.Context, v access.Viewer, in BulkInput) (
 				it.Outcome, it.Reason = OutcomeRefused, "未找到该儿童的记录"
 			} else {
 				it.ChildName = c.Name
-				_, outcome, err := s.assign(ctx, tx, v, c, in.AssignInput)
+				_, outcome, err := s.assign(ctx, tx, v, c, a.AssignInput)
 				if err != nil && outcome != OutcomeRefused {
 					return err
 				}
