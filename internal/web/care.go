@@ -118,9 +118,9 @@ func positionHolder(p *care.Position) *HolderView {
 	return &h
 }
 
-func pairingOf(p care.Pairing) pairingView {
+func pairingOf(lg lang, p care.Pairing) pairingView {
 	return pairingView{ID: p.ID, ChildID: p.ChildID, ChildName: p.ChildName, MentorID: p.MentorID, MentorName: p.MentorName,
-		Phone: p.MentorPhone, Kind: p.KindLabel, From: p.From, To: p.To, Note: p.Note, EndReason: p.EndReason}
+		Phone: p.MentorPhone, Kind: pairingKindLabel(lg, p.Kind), From: p.From, To: p.To, Note: p.Note, EndReason: p.EndReason}
 }
 
 func teamRoleLabel(l lang, r string) string { return l.label("team."+r, care.RoleLabel(r)) }
@@ -257,7 +257,7 @@ func (w *Web) careSection(ctx context.Context, r *http.Request, id authn.Identit
 		cv.Proxies = append(cv.Proxies, proxyView{Kind: p.Kind, Label: positionLabel(lg, p.Kind), Subject: p.SubjectName, Holder: positionHolder(p.Holder)})
 	}
 	for _, p := range ch.Mentors {
-		cv.Mentors = append(cv.Mentors, pairingOf(p))
+		cv.Mentors = append(cv.Mentors, pairingOf(lg, p))
 	}
 	if !isMentor(v) {
 		t, err := w.app.Care.Team(ctx, v, childID)

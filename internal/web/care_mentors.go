@@ -116,10 +116,10 @@ func (w *Web) mentorPageFor(r *http.Request, id authn.Identity, m candidate, pv 
 	paired := map[string]bool{}
 	for _, pr := range ps {
 		if pr.To == "" {
-			p.Current = append(p.Current, pairingOf(pr))
+			p.Current = append(p.Current, pairingOf(lg, pr))
 			paired[pr.ChildID] = true
 		} else {
-			p.Past = append(p.Past, pairingOf(pr))
+			p.Past = append(p.Past, pairingOf(lg, pr))
 		}
 	}
 	p.Over = len(p.Current) > lim.Soft

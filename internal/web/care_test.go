@@ -492,3 +492,42 @@ func (c *census) plantCare(t *testing.T) string {
 	}
 	return m.Users[0].ID
 }
+
+// Care teams from Excel through the upload page: the dry run, then the
+// commit, and the role is held; the gaps page's export downloads.
+func TestCareTeamImportPage(t *testing.T) {
+	c := newCensus(t)
+	withAPI(c)
+	o := c.as(accounts.RoleOfficer)
+	form := o.get("/import")
+	if first(form.doc, "input[name=kind][value=care_teams]") == nil {
+		t.Fatal("care teams not offered on the upload page")
+	}
+	var buf strings.Builder
+	buf.WriteString("身份证号码,儿童姓名,角色,成员姓名,联系电话,与儿童关系\n")
+	buf.WriteString(c.child.IDNumber + ",李小明,爱心邻居,赵邻居,13800003333,邻居\n")
+	p := o.upload("care_teams", "队伍.csv", []byte(buf.String()), true)
+	if p.status != http.StatusSeeOther {
+		t.Fatalf("upload: %d\n%s", p.status, alert(p.doc))
+	}
+	job := o.waitJob(p.location())
+	commit := first(job.doc, "form#import-commit")
+	if commit == nil {
+		t.Fatalf("no commit after a clean dry run: %s", text(first(job.doc, "main")))
+	}
+	action, _ := attr(commit, "action")
+	r := o.post(action, nil)
+	if r.status != http.StatusSeeOther {
+		t.Fatalf("commit: %d", r.status)
+	}
+	o.waitJob(r.location())
+	if got := text(first(o.get("/children/"+c.child.ID).doc, "#slot-neighbour")); !strings.Contains(got, "赵邻居") {
+		t.Errorf("neighbour after the import: %q", got)
+	}
+	g := o.get("/gaps")
+	href, _ := attr(first(g.doc, "#gaps-export"), "href")
+	resp, b := o.download(href)
+	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(string(b), "PK") {
+		t.Errorf("export %s: %d", href, resp.StatusCode)
+	}
+}

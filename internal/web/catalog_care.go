@@ -101,6 +101,8 @@ var careCatalog = map[string]message{
 	"my.none":             {"您目前没有结对儿童。", "You are not paired with any child at the moment."},
 	"my.back":             {"返回我的结对儿童", "Back to my children"},
 
+	"import.kind.care_teams": {"关爱队伍", "Care teams"},
+
 	// Bulk assignment.
 	"title.bulk":              {"批量分配关爱队伍成员", "Bulk assignment"},
 	"bulk.heading":            {"批量分配关爱队伍成员", "Assign one person to many children"},
