@@ -157,5 +157,26 @@ func TestCareFlowInBrowser(t *testing.T) {
 	}
 	do(t, ctx, "to the chain", chromedp.ScrollIntoView(chromedp.CSS("#care-network")))
 	shoot(t, ctx, shots, "14-chain")
+
+	// The village's out-of-school chief proxy parent, set on the region
+	// page reached from the gaps page, shows in the chain.
+	do(t, ctx, "region page",
+		chromedp.Navigate(s.url+"/gaps?region="+village),
+		chromedp.WaitVisible(chromedp.CSS("#gaps-region")),
+		chromedp.Click(chromedp.CSS("#gaps-region")),
+		chromedp.WaitVisible(chromedp.CSS("#pos-village_proxy")),
+		chromedp.Click(chromedp.CSS("#pos-village_proxy summary")),
+		chromedp.SetValue(chromedp.CSS("#pos-village_proxy-user_id"), villageCadre.ID),
+		chromedp.Click(chromedp.CSS("#pos-village_proxy-submit")),
+		chromedp.WaitVisible(chromedp.CSS("#notice")))
+	shoot(t, ctx, shots, "15-region")
+	do(t, ctx, "proxy in the chain",
+		chromedp.Navigate(s.url+"/children/"+child.ID),
+		chromedp.WaitVisible(chromedp.CSS("#proxy-village_proxy")))
+	if got := run(t, ctx, "proxy", chromedp.Text(chromedp.CSS("#proxy-village_proxy"))); !strings.Contains(got, "村干部赵") {
+		t.Errorf("village proxy in the chain: %q", got)
+	}
+	do(t, ctx, "bulk page", chromedp.Click(chromedp.CSS("#nav-bulk")), chromedp.WaitVisible(chromedp.CSS("#bulk-form")))
+	shoot(t, ctx, shots, "16-bulk")
 	t.Logf("screenshots in %s", shots)
 }
