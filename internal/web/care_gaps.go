@@ -119,11 +119,10 @@ func (w *Web) gaps(rw http.ResponseWriter, r *http.Request, id authn.Identity) e
 	return nil
 }
 
-// exportCode is a node's code in an API address ("000000000000" for all of
-// China).
+// exportCode is a node's code in an API address ("0" for all of China).
 func exportCode(code string) string {
-	if code == "" {
-		return regions.Root
+	if code == regions.Root {
+		return "0"
 	}
 	return code
 }

@@ -531,3 +531,29 @@ func TestCareTeamImportPage(t *testing.T) {
 		t.Errorf("export %s: %d", href, resp.StatusCode)
 	}
 }
+
+// Wider scopes: a provincial and a national leader read the gaps, region
+// and mentors pages of their scope (the export names all of China "0").
+func TestCarePagesWiderScopes(t *testing.T) {
+	c := newCensus(t)
+	for _, region := range []string{yunnan, ""} {
+		u := c.cadre("wide"+region, "宽范围领导", region, accounts.RoleLeader)
+		cl := c.e.client().mustLogin(u.Username)
+		g := cl.get("/gaps")
+		if g.status != http.StatusOK {
+			t.Fatalf("%q gaps: %d\n%s", region, g.status, c.e.log.String())
+		}
+		href, _ := attr(first(g.doc, "#gaps-export"), "href")
+		if region == "" && href != "/api/v1/gaps/0/export" {
+			t.Errorf("national export %q", href)
+		}
+		if got := gapCount(t, g, "total", care.GapTeam); got != "2" {
+			t.Errorf("%q: team gap %q, want 2 (both fixture children)", region, got)
+		}
+		for _, path := range []string{"/regions/" + yunnan, "/mentors", "/gaps?region=" + changning} {
+			if p := cl.get(path); p.status != http.StatusOK {
+				t.Errorf("%q %s: %d", region, path, p.status)
+			}
+		}
+	}
+}
