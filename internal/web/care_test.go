@@ -557,3 +557,28 @@ func TestCarePagesWiderScopes(t *testing.T) {
 		}
 	}
 }
+
+// Phone numbers in the chain only for those the viewer may contact: the
+// county's leader's phone shows to the county's officer, not to a class
+// teacher, who sees the village cadre's.
+func TestChainPhones(t *testing.T) {
+	c := newCensus(t)
+	sys := access.System()
+	if _, err := c.e.a.Care.SetPosition(ctx, sys, care.PositionInput{Kind: care.PositionLeader, Subject: changning, Name: "县书记吴", Phone: "13911112222"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.e.a.Care.Assign(ctx, sys, c.child.ID, care.AssignInput{Role: care.RoleGuardian, Name: "李奶奶", Phone: "13800001111", Relation: "祖母"}); err != nil {
+		t.Fatal(err)
+	}
+	o := c.as(accounts.RoleOfficer).get("/children/" + c.child.ID)
+	if !strings.Contains(text(first(o.doc, "#chain-leaders")), "13911112222") || first(o.doc, "#chain-leaders a[href=tel:13911112222]") == nil {
+		t.Errorf("officer: no phone for the county leader: %q", text(first(o.doc, "#chain-leaders")))
+	}
+	tp := c.as(accounts.RoleTeacher).get("/children/" + c.child.ID)
+	if !strings.Contains(text(first(tp.doc, "#chain-leaders")), "县书记吴") || strings.Contains(tp.body, "13911112222") {
+		t.Errorf("teacher: %q", text(first(tp.doc, "#chain-leaders")))
+	}
+	if !strings.Contains(text(first(tp.doc, "#slot-guardian")), "13800001111") {
+		t.Errorf("teacher: no phone for the guardian: %q", text(first(tp.doc, "#slot-guardian")))
+	}
+}
