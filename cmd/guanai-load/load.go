@@ -183,6 +183,8 @@ func scenarios(c config, officers, leaders []*user, county countyFacts) []scenar
 				}
 				return nil
 			}},
+		"byname": {label: "GET /children?sort=name, county officer, page 1", users: officers,
+			path: func(*rand.Rand) string { return "/children?sort=name" }, check: expectCards(min(20, county.Total))},
 		"province": {label: "GET /children, provincial leader, page 1", users: leaders,
 			path: func(*rand.Rand) string { return "/children" }, check: expectCards(20)},
 	}

@@ -12,9 +12,12 @@
 //	healthz   GET /healthz, the baseline: the same server, client and
 //	          connections, doing almost nothing
 //	first     GET /children as a county officer (昌宁县): the first page
+//	          (the default order: by place, then name)
 //	pages     GET /children?page=N, N random over the county's pages
 //	search    GET /children?q=XY, two characters of names in the county
 //	api       GET /api/v1/children?limit=50 as the county officer
+//	byname    GET /children?sort=name as the county officer: the county's
+//	          children sorted by name, across its villages
 //	province  GET /children as a provincial leader (云南省, every child)
 //
 // With --rounds R the sequence runs R times and each figure is the median
@@ -79,7 +82,7 @@ const (
 )
 
 // scenarioNames are the scenarios --scenarios may name, in running order.
-var scenarioNames = []string{"healthz", "first", "pages", "search", "api", "province"}
+var scenarioNames = []string{"healthz", "first", "pages", "search", "api", "byname", "province"}
 
 // config is what the flags say.
 type config struct {

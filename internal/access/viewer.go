@@ -138,6 +138,18 @@ func (v Viewer) Where(regionCol, schoolCol, classCol string) (string, []any) {
 	return cond, args
 }
 
+// Subtree returns the region whose whole subtree the viewer sees ("" for
+// all of China) and true, when that is the viewer's whole scope: no school
+// or class limit, not Nobody. Counters kept per region node answer such a
+// viewer's totals. A new kind of scope limit added to Viewer must make
+// Subtree say false.
+func (v Viewer) Subtree() (string, bool) {
+	if v.Nobody || v.SchoolID != "" || v.ClassID != "" {
+		return "", false
+	}
+	return v.Region, true
+}
+
 // CanWriteRegion says the viewer may keep records that belong to a region
 // rather than a school — elders, new schools: a writer whose scope is the
 // region, not a school or class.

@@ -227,7 +227,10 @@ func Status(c errs.Code) int {
 func (api *API) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	e := errs.As(err)
 	body := ErrorBody{Error: ErrorDetail{Code: string(e.Code), Message: e.Message, Fields: e.Fields}}
-	if e.Code == errs.Internal {
+	if e.Code == errs.Internal && r.Context().Err() != nil && errors.Is(err, r.Context().Err()) {
+		// The client went away: nothing failed on our side, nobody reads this.
+		api.log.Debug("api: request abandoned", "method", r.Method, "path", r.URL.Path)
+	} else if e.Code == errs.Internal {
 		ref := newRef()
 		body.Error.Message = "服务器内部错误，请联系管理员并提供编号 " + ref
 		body.Error.Reference = ref

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"guanai/internal/accounts"
@@ -15,6 +16,7 @@ import (
 	"guanai/internal/regions"
 	"guanai/internal/schools"
 	"guanai/internal/storage"
+	"guanai/internal/tally"
 	"guanai/internal/vault"
 )
 
@@ -88,6 +90,13 @@ func open(ctx context.Context, cfg Config, db *storage.DB, log io.Writer) (*App,
 	if err != nil {
 		return nil, err
 	}
+	// Counters a database predates (or whose counting changed) are
+	// rebuilt from the records before anything reads them.
+	if done, err := tally.Ensure(ctx, db, Tallies()...); err != nil {
+		return nil, err
+	} else if len(done) > 0 {
+		fmt.Fprintf(log, "已重新统计：%s\n", strings.Join(done, "、"))
+	}
 	rs := regions.NewStore(db)
 	policy := cfg.Policy
 	if policy == (accounts.Policy{}) {
@@ -104,6 +113,12 @@ func open(ctx context.Context, cfg Config, db *storage.DB, log io.Writer) (*App,
 		Elders:   elders.NewStore(db, v, rs),
 		Care:     care.NewStore(db, rs, cfg.Pairings),
 	}, nil
+}
+
+// Tallies lists every domain's counters (package tally), for Ensure at
+// start and for the exactness tests.
+func Tallies() []tally.Rebuilder {
+	return []tally.Rebuilder{children.Tallies()}
 }
 
 // openVault loads the master key and checks its fingerprint against the one

@@ -4,10 +4,14 @@ package apptest
 
 import (
 	"context"
+	"errors"
+	"reflect"
 	"testing"
 	"time"
 
 	"guanai/internal/app"
+	"guanai/internal/storage"
+	"guanai/internal/tally"
 	"guanai/internal/testdb"
 	"guanai/internal/vault"
 )
@@ -41,3 +45,50 @@ type Clock struct{ T time.Time }
 
 // Now returns the clock's time.
 func (c *Clock) Now() time.Time { return c.T }
+
+// errRollback undoes CheckTallies' recount.
+var errRollback = errors.New("rollback")
+
+// CheckTallies fails t unless every domain's counters (app.Tallies) equal
+// a from-scratch recount of its records. The recount runs in a
+// transaction that is rolled back, so the database is left as it was.
+func CheckTallies(t testing.TB, a *app.App) {
+	t.Helper()
+	ctx := context.Background()
+	for _, r := range app.Tallies() {
+		kept, err := tally.Snapshot(ctx, a.DB.Reader(), r.Domain)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var recounted map[string]map[string]int
+		err = a.DB.Write(ctx, func(tx *storage.Tx) error {
+			if err := tally.Rebuild(ctx, tx, r); err != nil {
+				return err
+			}
+			var err error
+			if recounted, err = tally.Snapshot(ctx, tx, r.Domain); err != nil {
+				return err
+			}
+			return errRollback
+		})
+		if !errors.Is(err, errRollback) {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(kept, recounted) {
+			for node, keys := range recounted {
+				for k, n := range keys {
+					if kept[node][k] != n {
+						t.Errorf("tally %s at %q = %d, recount %d", k, node, kept[node][k], n)
+					}
+				}
+			}
+			for node, keys := range kept {
+				for k, n := range keys {
+					if _, ok := recounted[node][k]; !ok {
+						t.Errorf("tally %s at %q = %d, recount 0", k, node, n)
+					}
+				}
+			}
+		}
+	}
+}

@@ -171,6 +171,13 @@ func TestImportChildrenCSVRoundTrip(t *testing.T) {
 	if res.Updated != 1 || res.Unchanged != 19 {
 		t.Fatalf("update: %+v\n%s", res, dump(res))
 	}
+	// The counters followed both the registration and the update.
+	apptest.CheckTallies(t, a)
+	if lb, err := a.Children.Count(context.Background(), officer, children.Filter{Category: children.CategoryLeftBehind}); err != nil || lb == 0 {
+		t.Fatalf("left-behind count %d %v", lb, err)
+	} else if p, err := a.Children.List(context.Background(), officer, children.Filter{Category: children.CategoryLeftBehind}); err != nil || p.Total != lb {
+		t.Fatalf("left-behind list total %d, counted %d (%v)", p.Total, lb, err)
+	}
 	p, err := a.Children.List(context.Background(), officer, children.Filter{Query: rows[5][1]})
 	if err != nil || len(p.Children) != 1 {
 		t.Fatalf("list: %v", err)

@@ -14,6 +14,7 @@ import (
 	"guanai/internal/errs"
 	"guanai/internal/person"
 	"guanai/internal/storage"
+	"guanai/internal/tally"
 )
 
 // This file is the registry's side of a census import (package census
@@ -131,6 +132,7 @@ type ImportBatch struct {
 	cache placeCache
 
 	children, history *storage.Bulk
+	counts            *tally.Delta
 	pending           []audit.Entry
 	created, updated  int
 	unchanged         int
@@ -143,7 +145,7 @@ func (s *Store) NewImportBatch(v access.Viewer, now time.Time) (*ImportBatch, er
 	if !v.CanWrite || v.Nobody {
 		return nil, errs.New(errs.Forbidden, "您无权登记儿童信息")
 	}
-	return &ImportBatch{s: s, v: v, now: now, today: person.Today(now),
+	return &ImportBatch{s: s, v: v, now: now, today: person.Today(now), counts: tally.NewDelta(),
 		cache: placeCache{villages: map[string]bool{}, placements: map[string]errs.FieldErrors{}}}, nil
 }
 
@@ -482,6 +484,8 @@ func (b *ImportBatch) insert(ctx context.Context, tx *storage.Tx, p *Prepared) e
 	if err := b.history.Add(ctx, uuid.Must(uuid.NewV7()).String(), id, b.today, tx.Now, SourceImport, "", person.JoinSet(cl.Categories), reason); err != nil {
 		return err
 	}
+	after := p.val.child(cl)
+	countChange(b.counts, nil, &after)
 	b.created++
 	return nil
 }
@@ -504,6 +508,8 @@ func (b *ImportBatch) update(ctx context.Context, tx *storage.Tx, p *Prepared) e
 	if err := addHistory(ctx, tx, cur.c.ID, b.today, SourceImport, oldCl, cl, reason); err != nil {
 		return err
 	}
+	after := p.val.child(cl)
+	countChange(b.counts, &cur.c, &after)
 	oldID, oldGuard, err := b.s.tokens(*cur)
 	if err != nil {
 		return err
@@ -547,6 +553,10 @@ func (b *ImportBatch) Finish(ctx context.Context, tx *storage.Tx, what string) e
 			return errs.Wrap(err, "import children")
 		}
 	}
+	if err := tally.Apply(ctx, tx, b.counts); err != nil {
+		return errs.Wrap(err, "import children")
+	}
+	b.counts = tally.NewDelta()
 	if err := b.flushAudit(ctx, tx); err != nil {
 		return errs.Wrap(err, "import children: audit")
 	}

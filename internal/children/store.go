@@ -18,6 +18,7 @@ import (
 	"guanai/internal/regions"
 	"guanai/internal/schools"
 	"guanai/internal/storage"
+	"guanai/internal/tally"
 	"guanai/internal/vault"
 )
 
@@ -189,7 +190,7 @@ type Filter struct {
 	AgeMax   *int
 	Query    string // part of the name, or the last digits of the ID number
 	Status   string // "" or "active": not archived; "archived"; "all"
-	Sort     string // name (default), birth_date, updated_at, village
+	Sort     string // village (default: by place, then name), name, birth_date, updated_at
 	Desc     bool
 	Limit    int // default 50, at most 500
 	Offset   int
@@ -304,13 +305,13 @@ func (f *Filter) orderBy() (string, error) {
 		dir = " DESC"
 	}
 	switch f.Sort {
-	case "", "name":
+	case "name":
 		return "c.name" + dir + ", c.id" + dir, nil
 	case "birth_date":
 		return "c.birth_date" + dir + ", c.id" + dir, nil
 	case "updated_at":
 		return "c.updated_at" + dir + ", c.id" + dir, nil
-	case "village":
+	case "", "village":
 		return "c.village_code" + dir + ", c.name" + dir + ", c.id" + dir, nil
 	}
 	return "", errs.FieldErrors{"sort": fmt.Sprintf("排序字段“%s”无效", f.Sort)}.Err()
@@ -342,19 +343,37 @@ func (s *Store) List(ctx context.Context, v access.Viewer, f Filter) (Page, erro
 	}
 	page := Page{Children: []Child{}, Limit: f.Limit, Offset: f.Offset}
 	q := s.db.Reader()
-	// First the page's ids and the total, which the scope index covers for
-	// the common filters; then the rows of that page only.
-	rows, err := q.QueryContext(ctx, `SELECT c.id, COUNT(*) OVER () FROM children c WHERE `+where+
-		` ORDER BY `+order+` LIMIT ? OFFSET ?`, append(args, f.Limit, f.Offset)...)
+	// The total from the counters when they answer the filter; else
+	// counted in the same pass that finds the page (the rows matching a
+	// filter must all be visited for it anyway). Then the page's ids,
+	// which the roster index yields in the default order without a sort;
+	// then the rows of that page only.
+	total, counted, err := s.tallyTotal(ctx, q, v, f)
+	if err != nil {
+		return Page{}, err
+	}
+	page.Total = total
+	if counted && f.Offset >= total {
+		return page, nil
+	}
+	sel := `SELECT c.id, COUNT(*) OVER () FROM children c WHERE `
+	if counted {
+		sel = `SELECT c.id, 0 FROM children c WHERE `
+	}
+	rows, err := q.QueryContext(ctx, sel+where+` ORDER BY `+order+` LIMIT ? OFFSET ?`, append(args, f.Limit, f.Offset)...)
 	if err != nil {
 		return Page{}, errs.Wrap(err, "list children")
 	}
 	var ids []any
 	for rows.Next() {
 		var id string
-		if err := rows.Scan(&id, &page.Total); err != nil {
+		var n int
+		if err := rows.Scan(&id, &n); err != nil {
 			rows.Close()
 			return Page{}, errs.Wrap(err, "list children")
+		}
+		if !counted {
+			page.Total = n
 		}
 		ids = append(ids, id)
 	}
@@ -363,7 +382,7 @@ func (s *Store) List(ctx context.Context, v access.Viewer, f Filter) (Page, erro
 		return Page{}, errs.Wrap(err, "list children")
 	}
 	if len(ids) == 0 {
-		if f.Offset > 0 {
+		if !counted && f.Offset > 0 {
 			if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM children c WHERE `+where, args...).Scan(&page.Total); err != nil {
 				return Page{}, errs.Wrap(err, "count children")
 			}
@@ -407,14 +426,19 @@ func (s *Store) List(ctx context.Context, v access.Viewer, f Filter) (Page, erro
 	return page, nil
 }
 
-// Count returns how many children match f in the viewer's scope.
+// Count returns how many children match f in the viewer's scope, from
+// the counters when they answer the filter (see List).
 func (s *Store) Count(ctx context.Context, v access.Viewer, f Filter) (int, error) {
 	where, args, err := f.where(v)
 	if err != nil {
 		return 0, err
 	}
+	q := s.db.Reader()
+	if n, ok, err := s.tallyTotal(ctx, q, v, f); err != nil || ok {
+		return n, err
+	}
 	var n int
-	if err := s.db.Reader().QueryRowContext(ctx, `SELECT COUNT(*) FROM children c WHERE `+where, args...).Scan(&n); err != nil {
+	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM children c WHERE `+where, args...).Scan(&n); err != nil {
 		return 0, errs.Wrap(err, "count children")
 	}
 	return n, nil
@@ -561,6 +585,10 @@ func (s *Store) insert(ctx context.Context, tx *storage.Tx, v access.Viewer, id 
 	if err := addHistory(ctx, tx, id, today, "create", Classification{Categories: []string{}}, cl, ChangeReason(Classification{}, cl, true)); err != nil {
 		return err
 	}
+	after := val.child(cl)
+	if err := recount(ctx, tx, nil, &after); err != nil {
+		return err
+	}
 	return audit.Record(ctx, tx, v, audit.Entry{Action: audit.ActionCreate, RecordType: RecordType, RecordID: id,
 		Changes: audit.Diff(auditNames, auditValues(Child{}, "", ""),
 			auditValues(val.child(cl), s.token("child", val.idNumber), s.token("guardian", val.guardianID)), auditMasked)})
@@ -705,6 +733,10 @@ func (s *Store) update(ctx context.Context, v access.Viewer, id string, version 
 				return err
 			}
 		}
+		after := val.child(cl)
+		if err := recount(ctx, tx, &cur.c, &after); err != nil {
+			return err
+		}
 		oldID, oldGuard, err := s.tokens(cur)
 		if err != nil {
 			return err
@@ -815,6 +847,11 @@ func (s *Store) setArchived(ctx context.Context, v access.Viewer, id string, ver
 		if n, _ := res.RowsAffected(); n != 1 {
 			return errs.New(errs.Conflict, ErrStale)
 		}
+		after := cur.c
+		after.Archived = archive
+		if err := recount(ctx, tx, &cur.c, &after); err != nil {
+			return err
+		}
 		action := audit.ActionRestore
 		if archive {
 			action = audit.ActionArchive
@@ -909,7 +946,7 @@ func dropDifficulty(cs []string) []string {
 func (s *Store) Reclassify(ctx context.Context, asOf time.Time) (int, error) {
 	asOf = time.Date(asOf.Year(), asOf.Month(), asOf.Day(), 0, 0, 0, 0, time.UTC)
 	n := 0
-	err := s.db.Write(ctx, func(tx *storage.Tx) error {
+	err := s.db.Write(ctx, func(tx *storage.Tx) (err error) {
 		rows, err := tx.QueryContext(ctx, `SELECT `+columns+` FROM children c
 			WHERE c.left_behind = ? AND c.archived_at IS NULL AND c.birth_date <= ?`, true, storage.DateArg(asOf.AddDate(-16, 0, 0)))
 		if err != nil {
@@ -928,6 +965,12 @@ func (s *Store) Reclassify(ctx context.Context, asOf time.Time) (int, error) {
 		if err := rows.Err(); err != nil {
 			return err
 		}
+		d := tally.NewDelta()
+		defer func() {
+			if err == nil {
+				err = tally.Apply(ctx, tx, d)
+			}
+		}()
 		for _, c := range due {
 			old := Classification{LeftBehind: c.LeftBehind, Reason: c.LeftBehindReason, Categories: c.Categories}
 			cl := Classify(Facts{BirthDate: c.BirthDate, Hukou: c.Hukou, Father: c.FatherStatus, Mother: c.MotherStatus, Difficulty: c.Difficulty, Migrant: c.Migrant}, asOf)
@@ -947,6 +990,7 @@ func (s *Store) Reclassify(ctx context.Context, asOf time.Time) (int, error) {
 			}
 			after := c
 			after.LeftBehind, after.LeftBehindReason, after.Categories = cl.LeftBehind, cl.Reason, cl.Categories
+			countChange(d, &c, &after)
 			if err := audit.Record(ctx, tx, access.System(), audit.Entry{Action: audit.ActionUpdate, RecordType: RecordType, RecordID: c.ID,
 				Changes: audit.Diff(classNames, auditValues(c, "", ""), auditValues(after, "", ""), auditMasked), Note: reclassifyNote(asOf)}); err != nil {
 				return err

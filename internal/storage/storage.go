@@ -35,10 +35,12 @@ const (
 // (write transactions are BEGIN IMMEDIATE) and a pool of readers; on
 // PostgreSQL both are the same pool.
 type DB struct {
-	dialect Dialect
-	write   *sql.DB
-	read    *sql.DB
-	url     string
+	dialect   Dialect
+	write     *sql.DB
+	read      *sql.DB
+	rcache    *stmtCache // SQLite: the read pool's prepared statements
+	rcacheOff bool
+	url       string
 	// Now returns the current time; tests replace it to fix time.
 	Now func() time.Time
 }
@@ -72,9 +74,13 @@ func Open(ctx context.Context, u string) (*DB, error) {
 			path = path[:i]
 		}
 		// busy_timeout first, so the other pragmas wait rather than fail.
-		pragmas := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)&_pragma=temp_store(MEMORY)&_pragma=cache_size(-32000)"
+		pragmas := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)"
 		dsn := "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + pragmas
-		w, err := sql.Open("sqlite", dsn+"&_txlock=immediate")
+		// Memory: the one writer gets a 32 MB page cache and sorts in
+		// memory (imports, index builds); each reader an 8 MB cache and
+		// sorts spilling to temporary files, so that a burst of big list
+		// queries cannot grow the process without bound.
+		w, err := sql.Open("sqlite", dsn+"&_pragma=temp_store(MEMORY)&_pragma=cache_size(-32000)&_txlock=immediate")
 		if err != nil {
 			return nil, fmt.Errorf("storage: open sqlite: %w", err)
 		}
@@ -82,7 +88,7 @@ func Open(ctx context.Context, u string) (*DB, error) {
 		w.SetMaxIdleConns(1)
 		w.SetConnMaxLifetime(0)
 		w.SetConnMaxIdleTime(0)
-		r, err := sql.Open("sqlite", dsn+"&_pragma=query_only(1)")
+		r, err := sql.Open("sqlite", dsn+"&_pragma=temp_store(FILE)&_pragma=cache_size(-8000)&_pragma=query_only(1)")
 		if err != nil {
 			w.Close()
 			return nil, fmt.Errorf("storage: open sqlite: %w", err)
@@ -91,6 +97,7 @@ func Open(ctx context.Context, u string) (*DB, error) {
 		r.SetMaxOpenConns(n)
 		r.SetMaxIdleConns(n)
 		db.write, db.read = w, r
+		db.rcache = newStmtCache(r)
 	}
 	if err := db.write.PingContext(ctx); err != nil {
 		db.Close()
@@ -101,6 +108,9 @@ func Open(ctx context.Context, u string) (*DB, error) {
 
 // Close closes all connections.
 func (db *DB) Close() error {
+	if db.rcache != nil {
+		db.rcache.close()
+	}
 	err := db.write.Close()
 	if db.read != db.write {
 		if e := db.read.Close(); err == nil {
@@ -130,7 +140,12 @@ type Querier interface {
 }
 
 // Reader returns a querier on the read pool (no transaction).
-func (db *DB) Reader() Querier { return &conn{q: db.read, d: db.dialect} }
+func (db *DB) Reader() Querier {
+	if db.rcache != nil && !db.rcacheOff {
+		return &conn{q: db.rcache, d: db.dialect}
+	}
+	return &conn{q: db.read, d: db.dialect}
+}
 
 type rawQuerier interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)

@@ -363,7 +363,7 @@ var catalog = map[string]message{
 	"sort.updated":        {"最近更新", "Recently changed"},
 	"sort.young":          {"年龄从小到大", "Youngest first"},
 	"sort.old":            {"年龄从大到小", "Oldest first"},
-	"sort.village":        {"所在村", "Village"},
+	"sort.village":        {"所在村、姓名", "Village, then name"},
 
 	// Children.
 	"children.heading":         {"儿童名册", "Children"},

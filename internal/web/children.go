@@ -89,8 +89,8 @@ type ageBand struct {
 }
 
 // childSorts are the list's orders: value → domain sort and direction.
-var childSorts = []childSort{{"name", "name", false}, {"updated", "updated_at", true}, {"young", "birth_date", true},
-	{"old", "birth_date", false}, {"village", "village", false}}
+var childSorts = []childSort{{"village", "village", false}, {"name", "name", false}, {"updated", "updated_at", true},
+	{"young", "birth_date", true}, {"old", "birth_date", false}}
 
 type childSort struct {
 	value, sort string
@@ -312,7 +312,7 @@ func (w *Web) childFilters(lg lang, v access.Viewer, q childQuery) []formField {
 		formField{Name: "status", Label: lg.T("filter.status"), Kind: "select",
 			Options: selectOptions(lg.T("status.active"), []string{"archived", "all"}, func(s string) string { return lg.T("status." + s) }, q.Status)},
 		formField{Name: "sort", Label: lg.T("filter.sort"), Kind: "select",
-			Options: selectOptions("", sorts, func(s string) string { return lg.T("sort." + s) }, defaultTo(q.Sort, "name"))},
+			Options: selectOptions("", sorts, func(s string) string { return lg.T("sort." + s) }, defaultTo(q.Sort, "village"))},
 	)
 	return fields
 }

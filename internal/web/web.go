@@ -16,6 +16,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -306,6 +307,13 @@ func redirect(rw http.ResponseWriter, r *http.Request, target string) {
 // exist; an expired login as a trip to the login page; anything unexpected
 // as the server-error page.
 func (w *Web) fail(rw http.ResponseWriter, r *http.Request, id authn.Identity, err error) {
+	if r.Context().Err() != nil && errors.Is(err, r.Context().Err()) {
+		// The client went away (closed the tab, timed out): nobody reads
+		// the answer and nothing failed on our side.
+		w.log.Debug("web: request abandoned", "method", r.Method, "path", r.URL.Path)
+		rw.WriteHeader(499)
+		return
+	}
 	e := errs.As(err)
 	lg := langOf(r)
 	switch e.Code {

@@ -1,0 +1,157 @@
+package children
+
+import (
+	"context"
+
+	"guanai/internal/access"
+	"guanai/internal/regions"
+	"guanai/internal/storage"
+	"guanai/internal/tally"
+)
+
+// Tally keys kept for children at every region node.
+const (
+	TallyActive     = "children.active"      // in the active census
+	TallyArchived   = "children.archived"    // archived
+	TallyLeftBehind = "children.left_behind" // active and left behind
+	TallyMigrant    = "children.migrant"     // active and migrant
+	TallyDifficulty = "children.difficulty"  // active and in difficulty
+)
+
+// tallyVersion is the children's counting version (see tally.Rebuilder).
+const tallyVersion = 1
+
+// tallied is what a child counts towards, at its village.
+type tallied struct {
+	village string
+	keys    []string
+}
+
+// tallyOf returns what c counts towards.
+func tallyOf(c Child) tallied {
+	if c.Archived {
+		return tallied{c.VillageCode, []string{TallyArchived}}
+	}
+	keys := []string{TallyActive}
+	if c.LeftBehind {
+		keys = append(keys, TallyLeftBehind)
+	}
+	if c.Migrant {
+		keys = append(keys, TallyMigrant)
+	}
+	if len(c.Difficulty) > 0 {
+		keys = append(keys, TallyDifficulty)
+	}
+	return tallied{c.VillageCode, keys}
+}
+
+// recount writes the change from before to after (either nil: created, or
+// gone) into the counters, in tx.
+func recount(ctx context.Context, tx *storage.Tx, before, after *Child) error {
+	d := tally.NewDelta()
+	countChange(d, before, after)
+	return tally.Apply(ctx, tx, d)
+}
+
+func countChange(d *tally.Delta, before, after *Child) {
+	if before != nil {
+		t := tallyOf(*before)
+		d.Add(t.village, -1, t.keys...)
+	}
+	if after != nil {
+		t := tallyOf(*after)
+		d.Add(t.village, 1, t.keys...)
+	}
+}
+
+// Tallies is the children's tally.Rebuilder: a recount from the children
+// table.
+func Tallies() tally.Rebuilder {
+	return tally.Rebuilder{Domain: "children", Version: tallyVersion, Count: func(ctx context.Context, tx *storage.Tx, d *tally.Delta) error {
+		rows, err := tx.QueryContext(ctx, `SELECT village_code, archived_at IS NOT NULL, left_behind, migrant, difficulty <> '', COUNT(*)
+			FROM children GROUP BY village_code, archived_at IS NOT NULL, left_behind, migrant, difficulty <> ''`)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var c Child
+			var difficult bool
+			var n int
+			if err := rows.Scan(&c.VillageCode, &c.Archived, &c.LeftBehind, &c.Migrant, &difficult, &n); err != nil {
+				return err
+			}
+			if difficult {
+				c.Difficulty = []string{"x"}
+			}
+			t := tallyOf(c)
+			d.Add(t.village, n, t.keys...)
+		}
+		return rows.Err()
+	}}
+}
+
+// tallyTotal returns the total of a list filter from the counters when
+// they answer it — a viewer whose scope is a whole region subtree, and a
+// filter on place, category and status only — and false otherwise.
+func (s *Store) tallyTotal(ctx context.Context, q storage.Querier, v access.Viewer, f Filter) (int, bool, error) {
+	node, ok := v.Subtree()
+	if !ok || f.SchoolID != "" || f.ClassID != "" || f.Sex != "" || f.AgeMin != nil || f.AgeMax != nil || f.Query != "" {
+		return 0, false, nil
+	}
+	if f.Region != "" {
+		code, err := regions.Normalize(f.Region)
+		if err != nil {
+			return 0, false, nil
+		}
+		if !v.InRegion(code) {
+			// Disjoint from the scope (a wider filter is the scope itself).
+			lo, hi := access.SubtreeRange(code)
+			if !(node >= lo && node < hi) {
+				return 0, true, nil
+			}
+		} else {
+			node = code
+		}
+	}
+	var keys []string
+	switch f.Status {
+	case "", "active":
+		switch f.Category {
+		case "":
+			keys = []string{TallyActive}
+		case CategoryLeftBehind:
+			keys = []string{TallyLeftBehind}
+		case CategoryMigrant:
+			keys = []string{TallyMigrant}
+		case CategoryDifficulty:
+			keys = []string{TallyDifficulty}
+		case "not_left_behind":
+			keys = []string{TallyActive, TallyLeftBehind}
+		default:
+			return 0, false, nil
+		}
+	case "archived", "all":
+		if f.Category != "" {
+			return 0, false, nil
+		}
+		keys = []string{TallyArchived}
+		if f.Status == "all" {
+			keys = append(keys, TallyActive)
+		}
+	default:
+		return 0, false, nil
+	}
+	m, err := tally.Get(ctx, q, node, keys...)
+	if err != nil {
+		return 0, false, err
+	}
+	if f.Category == "not_left_behind" {
+		return m[TallyActive] - m[TallyLeftBehind], true, nil
+	}
+	n := 0
+	for _, k := range keys {
+		n += m[k]
+	}
+	return n, true, nil
+}
