@@ -144,7 +144,7 @@ func (v Viewer) Where(regionCol, schoolCol, classCol string) (string, []any) {
 // viewer's totals. A new kind of scope limit added to Viewer must make
 // Subtree say false.
 func (v Viewer) Subtree() (string, bool) {
-	if v.Nobody || v.SchoolID != "" || v.ClassID != "" {
+	if v.Nobody || v.SchoolID != "" || v.ClassID != "" || v.PairedWith != "" {
 		return "", false
 	}
 	return v.Region, true
