@@ -286,6 +286,11 @@ func (w *Web) careForms(ctx context.Context, lg lang, v access.Viewer, ch care.C
 	if err != nil {
 		return err
 	}
+	if c.Archived {
+		// An archived child's network is kept as it was: no forms.
+		cv.CanManage = false
+		return nil
+	}
 	users, err := w.candidates(ctx, lg, v, ch.VillageCode, c.SchoolID, accounts.RoleLeader, accounts.RoleOfficer, accounts.RolePrincipal, accounts.RoleTeacher)
 	if err != nil {
 		return err

@@ -582,3 +582,15 @@ func TestChainPhones(t *testing.T) {
 		t.Errorf("teacher: no phone for the guardian: %q", text(first(tp.doc, "#slot-guardian")))
 	}
 }
+
+// An archived child's chain is shown without forms.
+func TestArchivedChildChain(t *testing.T) {
+	c := newCensus(t)
+	if _, err := c.e.a.Children.Archive(ctx, access.System(), c.child.ID, 1, "迁出"); err != nil {
+		t.Fatal(err)
+	}
+	p := c.as(accounts.RoleOfficer).get("/children/" + c.child.ID)
+	if first(p.doc, "#care-network") == nil || first(p.doc, "#assign-form") != nil || first(p.doc, "#pair-form") != nil {
+		t.Error("archived child: chain missing or forms shown")
+	}
+}
