@@ -7,9 +7,11 @@ import (
 	"strings"
 
 	"guanai/internal/access"
+	"guanai/internal/children"
 	"guanai/internal/errs"
 	"guanai/internal/regions"
 	"guanai/internal/storage"
+	"guanai/internal/tally"
 )
 
 // Gap keys: what an active left-behind child can lack.
@@ -167,7 +169,12 @@ func (s *Store) Gaps(ctx context.Context, v access.Viewer, code string) (Gaps, e
 		return Gaps{}, err
 	}
 	out := Gaps{Region: newGapRow(r.Code, r.Name), Rows: []GapRow{}}
-	counts, err := s.countGaps(ctx, s.db.Reader(), v, r)
+	var counts map[string]GapRow
+	if _, whole := v.Subtree(); whole {
+		counts, err = s.tallyGaps(ctx, s.db.Reader(), r)
+	} else {
+		counts, err = s.countGaps(ctx, s.db.Reader(), v, r)
+	}
 	if err != nil {
 		return Gaps{}, err
 	}
@@ -205,8 +212,124 @@ func (s *Store) Gaps(ctx context.Context, v access.Viewer, code string) (Gaps, e
 	return out, nil
 }
 
+// tallyKeys are the counters (package tally) the gap counts are read
+// from, by gap key; the proxies are counted from the positions and the
+// counters of schools, classes and villages.
+var tallyKeys = func() map[string]string {
+	m := map[string]string{GapTeam: children.TallyGapTeam, GapPairing: children.TallyGapPrefix + "pairing"}
+	for _, r := range TeamRoles {
+		m[GapRole(r)] = children.TallyGapPrefix + r
+	}
+	return m
+}()
+
+// tallyGaps counts the gaps under node r by the nodes one level down
+// (keyed by their 12-digit code; r itself for a village) from the
+// counters, for a viewer who sees r's whole subtree: a few indexed reads
+// whatever the number of children. A child's proxies are counted as the
+// children at schools, in classes and in villages that have a current
+// position, taken from those who have none.
+func (s *Store) tallyGaps(ctx context.Context, q storage.Querier, r regions.Region) (map[string]GapRow, error) {
+	keys := []string{children.TallyLeftBehind}
+	for _, k := range tallyKeys {
+		keys = append(keys, k)
+	}
+	var cells map[string]map[string]int
+	var err error
+	village := r.Level == regions.Village
+	if village {
+		m, e := tally.Get(ctx, q, r.Code, keys...)
+		cells, err = map[string]map[string]int{r.Code: m}, e
+	} else {
+		cells, err = tally.Children(ctx, q, r.Code, keys...)
+	}
+	if err != nil {
+		return nil, err
+	}
+	covered := map[string]map[string]int{} // child node → gap key → children with that proxy
+	add := func(node, gap string, n int) {
+		if covered[node] == nil {
+			covered[node] = map[string]int{}
+		}
+		covered[node][gap] += n
+	}
+	// Children at schools with a principal, in classes with a homeroom
+	// teacher: the counters of those schools and classes at each node.
+	at := "t.parent_code = ?"
+	if village {
+		at = "t.region_code = ?"
+	}
+	for _, c := range []struct{ gap, kind, prefix string }{
+		{GapPrincipal, PositionPrincipal, children.TallySchoolPrefix},
+		{GapHomeroom, PositionHomeroom, children.TallyClassPrefix},
+	} {
+		hi := c.prefix[:len(c.prefix)-1] + string(c.prefix[len(c.prefix)-1]+1)
+		rows, err := q.QueryContext(ctx, fmt.Sprintf(`SELECT t.region_code, SUM(t.n) FROM tallies t WHERE %s AND t.key >= ? AND t.key < ?
+			AND EXISTS (SELECT 1 FROM care_positions p WHERE p.kind = ? AND p.subject = substr(t.key, %d) AND p.to_on IS NULL)
+			GROUP BY t.region_code`, at, len(c.prefix)+1), r.Code, c.prefix, hi, c.kind)
+		if err != nil {
+			return nil, errs.Wrap(err, "care: gaps")
+		}
+		for rows.Next() {
+			var node string
+			var n int
+			if err := rows.Scan(&node, &n); err != nil {
+				rows.Close()
+				return nil, errs.Wrap(err, "care: gaps")
+			}
+			add(node, c.gap, n)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, errs.Wrap(err, "care: gaps")
+		}
+	}
+	// Children of villages with a chief proxy parent.
+	lo, hi := regions.Range(r.Code)
+	rows, err := q.QueryContext(ctx, `SELECT p.subject, t.n FROM care_positions p JOIN tallies t ON t.region_code = p.subject AND t.key = ?
+		WHERE p.kind = ? AND p.to_on IS NULL AND p.subject >= ? AND p.subject < ?`, children.TallyLeftBehind, PositionVillageProxy, lo, hi)
+	if err != nil {
+		return nil, errs.Wrap(err, "care: gaps")
+	}
+	for rows.Next() {
+		var v string
+		var n int
+		if err := rows.Scan(&v, &n); err != nil {
+			rows.Close()
+			return nil, errs.Wrap(err, "care: gaps")
+		}
+		node := v
+		for !village && regions.ParentOf(node) != r.Code && node != regions.Root {
+			node = regions.ParentOf(node)
+		}
+		add(node, GapVillageProxy, n)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, errs.Wrap(err, "care: gaps")
+	}
+	out := map[string]GapRow{}
+	for node, m := range cells {
+		g := newGapRow(node, "")
+		g.Children = m[children.TallyLeftBehind]
+		if g.Children == 0 {
+			continue
+		}
+		for gap, k := range tallyKeys {
+			g.Gaps[gap] = m[k]
+		}
+		for _, gap := range []string{GapPrincipal, GapHomeroom, GapVillageProxy} {
+			g.Gaps[gap] = g.Children - covered[node][gap]
+		}
+		out[node] = g
+	}
+	return out, nil
+}
+
 // countGaps counts the gaps under node r by the nodes one level down
-// (keyed by their 12-digit code; r itself for a village), from scratch.
+// (keyed by their 12-digit code; r itself for a village), from scratch:
+// for viewers limited to a school or class, whom the counters do not
+// answer.
 func (s *Store) countGaps(ctx context.Context, q storage.Querier, v access.Viewer, r regions.Region) (map[string]GapRow, error) {
 	n := childPrefix(r.Level)
 	where, args := gapWhere(v, r.Code)
@@ -284,7 +407,30 @@ func (s *Store) GapChildren(ctx context.Context, v access.Viewer, code, gap stri
 	}
 	limit, offset = min(limit, 500), max(offset, 0)
 	page := GapPage{Items: []GapChild{}, Limit: limit, Offset: offset}
-	err := s.eachGapChild(ctx, v, code, gap, limit, offset, func(c GapChild, total int) error {
+	if _, whole := v.Subtree(); whole && gap != "" && gap != "any" {
+		// The total is the count itself, from the counters; the page is
+		// read in the roster's order without counting the rest.
+		if _, err := gapCond(gap); err != nil {
+			return GapPage{}, err
+		}
+		g, err := s.Gaps(ctx, v, code)
+		if err != nil {
+			return GapPage{}, err
+		}
+		page.Total = g.Region.Gaps[gap]
+		if offset >= page.Total {
+			return page, nil
+		}
+		err = s.eachGapChild(ctx, v, code, gap, limit, offset, false, func(c GapChild, _ int) error {
+			page.Items = append(page.Items, c)
+			return nil
+		})
+		if err != nil {
+			return GapPage{}, err
+		}
+		return page, nil
+	}
+	err := s.eachGapChild(ctx, v, code, gap, limit, offset, true, func(c GapChild, total int) error {
 		page.Items, page.Total = append(page.Items, c), total
 		return nil
 	})
@@ -307,10 +453,12 @@ func (s *Store) GapChildren(ctx context.Context, v access.Viewer, code, gap stri
 // EachGapChild calls fn for every child of a region node in v's scope that
 // has gap, in the order of GapChildren, streaming (for exports).
 func (s *Store) EachGapChild(ctx context.Context, v access.Viewer, code, gap string, fn func(GapChild) error) error {
-	return s.eachGapChild(ctx, v, code, gap, -1, 0, func(c GapChild, _ int) error { return fn(c) })
+	return s.eachGapChild(ctx, v, code, gap, -1, 0, false, func(c GapChild, _ int) error { return fn(c) })
 }
 
-func (s *Store) eachGapChild(ctx context.Context, v access.Viewer, code, gap string, limit, offset int, fn func(GapChild, int) error) error {
+// eachGapChild reads the children with gap in the list's order, a page
+// (limit ≥ 0) or all, with the total when withTotal.
+func (s *Store) eachGapChild(ctx context.Context, v access.Viewer, code, gap string, limit, offset int, withTotal bool, fn func(GapChild, int) error) error {
 	r, err := s.node(ctx, v, code)
 	if err != nil {
 		return err
@@ -326,7 +474,11 @@ func (s *Store) eachGapChild(ctx context.Context, v access.Viewer, code, gap str
 		page = ` LIMIT ? OFFSET ?`
 		args = append(args, limit, offset)
 	}
-	rows, err := s.db.Reader().QueryContext(ctx, `SELECT c.id, c.name, c.sex, c.village_code, COALESCE(sc.name, ''), COUNT(*) OVER (), `+gapCols()+
+	total := "0"
+	if withTotal {
+		total = "COUNT(*) OVER ()"
+	}
+	rows, err := s.db.Reader().QueryContext(ctx, `SELECT c.id, c.name, c.sex, c.village_code, COALESCE(sc.name, ''), `+total+`, `+gapCols()+
 		gapJoins+` LEFT JOIN schools sc ON sc.id = c.school_id WHERE `+where+` AND `+cond+` ORDER BY c.village_code, c.name, c.id`+page, args...)
 	if err != nil {
 		return errs.Wrap(err, "care: gap children")

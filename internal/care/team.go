@@ -11,10 +11,12 @@ import (
 
 	"guanai/internal/access"
 	"guanai/internal/audit"
+	"guanai/internal/children"
 	"guanai/internal/errs"
 	"guanai/internal/person"
 	"guanai/internal/regions"
 	"guanai/internal/storage"
+	"guanai/internal/tally"
 )
 
 // Member is one holding of a team role for a child, current (To "") or
@@ -419,8 +421,35 @@ func (s *Store) refreshGaps(ctx context.Context, tx *storage.Tx, childID string)
 	return s.setGaps(ctx, tx, childID, mask)
 }
 
-// setGaps stores a child's care_gaps.
+// setGaps stores a child's care_gaps and moves the child's counters
+// (package tally) from the old gaps' keys to the new ones, in tx. The
+// child's version goes up, so that a census write that read the child
+// before (and counted it with the old gaps) fails its version check
+// instead of committing stale counters.
 func (s *Store) setGaps(ctx context.Context, tx *storage.Tx, childID string, mask int) error {
-	_, err := tx.ExecContext(ctx, `UPDATE children SET care_gaps = ? WHERE id = ? AND care_gaps <> ?`, mask, childID, mask)
-	return errs.Wrap(err, "care: set gaps")
+	var village string
+	var school, class sql.NullString
+	var lb, archived bool
+	var old, version int
+	err := tx.QueryRowContext(ctx, `SELECT village_code, school_id, class_id, left_behind, archived_at IS NOT NULL, care_gaps, version FROM children WHERE id = ?`,
+		childID).Scan(&village, &school, &class, &lb, &archived, &old, &version)
+	if err != nil {
+		return errs.Wrap(err, "care: set gaps")
+	}
+	if old == mask {
+		return nil
+	}
+	res, err := tx.ExecContext(ctx, `UPDATE children SET care_gaps = ?, version = version + 1 WHERE id = ? AND version = ?`, mask, childID, version)
+	if err != nil {
+		return errs.Wrap(err, "care: set gaps")
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return errs.New(errs.Conflict, "该儿童的记录刚刚被他人修改，请重试")
+	}
+	if archived || !lb {
+		return nil
+	}
+	d := tally.NewDelta()
+	d.Move(village, children.CareTallyKeys(school.String, class.String, old), village, children.CareTallyKeys(school.String, class.String, mask))
+	return tally.Apply(ctx, tx, d)
 }
