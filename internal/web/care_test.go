@@ -428,6 +428,9 @@ func TestMentorPages(t *testing.T) {
 	if !slices.Contains(navLabels(home.doc), "我的结对儿童") {
 		t.Errorf("mentor's links: %v", navLabels(home.doc))
 	}
+	if got := text(first(home.doc, "#home-mentees")); !strings.Contains(got, "6") {
+		t.Errorf("mentor's overview: %q", got)
+	}
 	mine := mc.get("/my/children")
 	card := first(mine.doc, "#mine-"+c.child.ID)
 	if mine.status != http.StatusOK || card == nil {

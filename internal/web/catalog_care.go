@@ -75,6 +75,8 @@ var careCatalog = map[string]message{
 	"position.leader_short":        {"责任书记", "Leader"},
 	"position.village_proxy_short": {"校外总代理家长", "Out-of-school proxy"},
 
+	"home.mentees": {"我的结对儿童（%d 名）", "My children (%d)"},
+
 	// Mentors and pairings.
 	"title.mentors":       {"结对帮扶", "Pairings"},
 	"title.mentor":        {"结对人：%s", "Mentor: %s"},
