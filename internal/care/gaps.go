@@ -212,13 +212,13 @@ func (s *Store) Gaps(ctx context.Context, v access.Viewer, code string) (Gaps, e
 	return out, nil
 }
 
-// tallyKeys are the counters (package tally) the gap counts are read
-// from, by gap key; the proxies are counted from the positions and the
-// counters of schools, classes and villages.
+// tallyKeys are the counters (package tally) of the children who have
+// what each gap key lacks; the proxies are counted from the positions and
+// the counters of schools, classes and villages.
 var tallyKeys = func() map[string]string {
-	m := map[string]string{GapTeam: children.TallyGapTeam, GapPairing: children.TallyGapPrefix + "pairing"}
+	m := map[string]string{GapTeam: children.TallyTeamComplete, GapPairing: children.TallyHasPrefix + "pairing"}
 	for _, r := range TeamRoles {
-		m[GapRole(r)] = children.TallyGapPrefix + r
+		m[GapRole(r)] = children.TallyHasPrefix + r
 	}
 	return m
 }()
@@ -316,7 +316,7 @@ func (s *Store) tallyGaps(ctx context.Context, q storage.Querier, r regions.Regi
 			continue
 		}
 		for gap, k := range tallyKeys {
-			g.Gaps[gap] = m[k]
+			g.Gaps[gap] = g.Children - m[k]
 		}
 		for _, gap := range []string{GapPrincipal, GapHomeroom, GapVillageProxy} {
 			g.Gaps[gap] = g.Children - covered[node][gap]

@@ -19,15 +19,16 @@ const (
 )
 
 // The care network's keys, counted for active left-behind children only
-// (package care reads them for its gap counts): what a child lacks, from
-// the care_gaps column, and where it is at school, so that the proxies
-// that follow from a school's or a class's positions can be counted
-// against the positions when read.
+// (package care reads them for its gap counts): what a child has of the
+// care network, from the care_gaps column — so that a child registered or
+// imported, who has nothing yet, adds no care key at all — and where it
+// is at school, so that the proxies that follow from a school's or a
+// class's positions can be counted against the positions when read.
 const (
-	// TallyGapTeam: lacks any of the six team roles.
-	TallyGapTeam = "children.gap.team"
-	// TallyGapPrefix + GapNames[i]: lacks that role, or a pairing.
-	TallyGapPrefix = "children.gap."
+	// TallyTeamComplete: holds all six team roles.
+	TallyTeamComplete = "children.care.complete"
+	// TallyHasPrefix + GapNames[i]: has that role, or a pairing.
+	TallyHasPrefix = "children.care.has."
 	// TallySchoolPrefix + a school id: at that school.
 	TallySchoolPrefix = "children.school:"
 	// TallyClassPrefix + a class id: in that class.
@@ -48,13 +49,13 @@ const teamGaps = 1<<6 - 1
 // CareTallyKeys returns the care keys an active left-behind child at
 // school and class (either may be "") with care_gaps gaps counts towards.
 func CareTallyKeys(school, class string, gaps int) []string {
-	keys := make([]string, 0, 10)
-	if gaps&teamGaps != 0 {
-		keys = append(keys, TallyGapTeam)
+	var keys []string
+	if gaps&teamGaps == 0 {
+		keys = append(keys, TallyTeamComplete)
 	}
 	for i, n := range GapNames {
-		if gaps&(1<<i) != 0 {
-			keys = append(keys, TallyGapPrefix+n)
+		if gaps&(1<<i) == 0 {
+			keys = append(keys, TallyHasPrefix+n)
 		}
 	}
 	if school != "" {
