@@ -11,7 +11,6 @@ import (
 	"guanai/internal/errs"
 	"guanai/internal/regions"
 	"guanai/internal/storage"
-	"guanai/internal/tally"
 )
 
 // Gap keys: what an active left-behind child can lack.
@@ -230,81 +229,66 @@ var tallyKeys = func() map[string]string {
 // children at schools, in classes and in villages that have a current
 // position, taken from those who have none.
 func (s *Store) tallyGaps(ctx context.Context, q storage.Querier, r regions.Region) (map[string]GapRow, error) {
-	keys := []string{children.TallyLeftBehind}
+	keys := []any{children.TallyLeftBehind}
 	for _, k := range tallyKeys {
 		keys = append(keys, k)
 	}
-	var cells map[string]map[string]int
-	var err error
 	village := r.Level == regions.Village
+	at := "parent_code = ?" // the nodes one level down
 	if village {
-		m, e := tally.Get(ctx, q, r.Code, keys...)
-		cells, err = map[string]map[string]int{r.Code: m}, e
-	} else {
-		cells, err = tally.Children(ctx, q, r.Code, keys...)
+		at = "region_code = ?" // the village itself
 	}
-	if err != nil {
-		return nil, err
-	}
-	covered := map[string]map[string]int{} // child node → gap key → children with that proxy
-	add := func(node, gap string, n int) {
-		if covered[node] == nil {
-			covered[node] = map[string]int{}
-		}
-		covered[node][gap] += n
-	}
-	// Children at schools with a principal, in classes with a homeroom
-	// teacher: the counters of those schools and classes at each node.
-	at := "t.parent_code = ?"
-	if village {
-		at = "t.region_code = ?"
-	}
+	// One statement, so that every number comes from the same snapshot:
+	// the counters of the nodes; the children at schools with a principal
+	// and in classes with a homeroom teacher (the counters of those schools
+	// and classes); the children of villages with a chief proxy parent.
+	var parts []string
+	var args []any
+	parts = append(parts, `SELECT 'n', region_code, key, n FROM tallies WHERE `+at+` AND key IN (?`+strings.Repeat(", ?", len(keys)-1)+`)`)
+	args = append(append(args, r.Code), keys...)
 	for _, c := range []struct{ gap, kind, prefix string }{
 		{GapPrincipal, PositionPrincipal, children.TallySchoolPrefix},
 		{GapHomeroom, PositionHomeroom, children.TallyClassPrefix},
 	} {
 		hi := c.prefix[:len(c.prefix)-1] + string(c.prefix[len(c.prefix)-1]+1)
-		rows, err := q.QueryContext(ctx, fmt.Sprintf(`SELECT t.region_code, SUM(t.n) FROM tallies t WHERE %s AND t.key >= ? AND t.key < ?
+		parts = append(parts, fmt.Sprintf(`SELECT ?, t.region_code, '', SUM(t.n) FROM tallies t WHERE t.%s AND t.key >= ? AND t.key < ?
 			AND EXISTS (SELECT 1 FROM care_positions p WHERE p.kind = ? AND p.subject = substr(t.key, %d) AND p.to_on IS NULL)
-			GROUP BY t.region_code`, at, len(c.prefix)+1), r.Code, c.prefix, hi, c.kind)
-		if err != nil {
-			return nil, errs.Wrap(err, "care: gaps")
-		}
-		for rows.Next() {
-			var node string
-			var n int
-			if err := rows.Scan(&node, &n); err != nil {
-				rows.Close()
-				return nil, errs.Wrap(err, "care: gaps")
-			}
-			add(node, c.gap, n)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, errs.Wrap(err, "care: gaps")
-		}
+			GROUP BY t.region_code`, at, len(c.prefix)+1))
+		args = append(args, c.gap, r.Code, c.prefix, hi, c.kind)
 	}
-	// Children of villages with a chief proxy parent.
 	lo, hi := regions.Range(r.Code)
-	rows, err := q.QueryContext(ctx, `SELECT p.subject, t.n FROM care_positions p JOIN tallies t ON t.region_code = p.subject AND t.key = ?
-		WHERE p.kind = ? AND p.to_on IS NULL AND p.subject >= ? AND p.subject < ?`, children.TallyLeftBehind, PositionVillageProxy, lo, hi)
+	parts = append(parts, `SELECT ?, p.subject, '', t.n FROM care_positions p JOIN tallies t ON t.region_code = p.subject AND t.key = ?
+		WHERE p.kind = ? AND p.to_on IS NULL AND p.subject >= ? AND p.subject < ?`)
+	args = append(args, GapVillageProxy, children.TallyLeftBehind, PositionVillageProxy, lo, hi)
+	rows, err := q.QueryContext(ctx, strings.Join(parts, " UNION ALL "), args...)
 	if err != nil {
 		return nil, errs.Wrap(err, "care: gaps")
 	}
+	defer rows.Close()
+	cells := map[string]map[string]int{}   // node → counter → n
+	covered := map[string]map[string]int{} // node → proxy gap key → children who have the proxy
 	for rows.Next() {
-		var v string
+		var part, node, key string
 		var n int
-		if err := rows.Scan(&v, &n); err != nil {
-			rows.Close()
+		if err := rows.Scan(&part, &node, &key, &n); err != nil {
 			return nil, errs.Wrap(err, "care: gaps")
 		}
-		node := v
-		for !village && regions.ParentOf(node) != r.Code && node != regions.Root {
-			node = regions.ParentOf(node)
+		m, k := cells, key
+		if part != "n" {
+			m, k = covered, part
+			if part == GapVillageProxy {
+				// A village: count it towards the node one level down
+				// that holds it.
+				for !village && regions.ParentOf(node) != r.Code && node != regions.Root {
+					node = regions.ParentOf(node)
+				}
+			}
 		}
-		add(node, GapVillageProxy, n)
+		if m[node] == nil {
+			m[node] = map[string]int{}
+		}
+		m[node][k] += n
 	}
-	rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, errs.Wrap(err, "care: gaps")
 	}
