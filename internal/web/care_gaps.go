@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 
 	"guanai/internal/authn"
 	"guanai/internal/care"
@@ -146,8 +147,10 @@ type gapChildrenPage struct {
 	Rows  []gapChildRow
 	Pager pager
 	Back  string
-	// CanBulk offers ticking children for a bulk assignment.
+	// CanBulk offers ticking children for a bulk assignment; Role is the
+	// team role the list lacks, chosen in advance there.
 	CanBulk bool
+	Role    string
 }
 
 type gapChildRow struct {
@@ -191,6 +194,9 @@ func (w *Web) gapChildren(rw http.ResponseWriter, r *http.Request, id authn.Iden
 	p.Crumbs.ID = "region-breadcrumb"
 	code = p.Crumbs.Current
 	p.Back = gapsHref(code)
+	if role, ok := strings.CutPrefix(gap, care.GapTeam+"."); ok {
+		p.Role = role
+	}
 	for _, k := range append([]string{"any"}, care.GapKeys...) {
 		l := lg.T("gaps.any")
 		if k != "any" {

@@ -247,6 +247,9 @@ func TestPositionPages(t *testing.T) {
 	// The region page of the village, reached from the gaps page.
 	g := o.get("/gaps?region=" + wencang)
 	rh, _ := attr(first(g.doc, "#gaps-region"), "href")
+	if ch, _ := attr(first(o.get("/children?region="+wencang).doc, "#children-region"), "href"); ch != rh {
+		t.Errorf("children list's link to the region page %q, want %q", ch, rh)
+	}
 	p := o.get(rh)
 	if p.status != http.StatusOK || first(p.doc, "#pos-village_proxy-form") == nil || first(p.doc, "#pos-leader-form") == nil {
 		t.Fatalf("village page %s: %d", rh, p.status)
@@ -366,7 +369,13 @@ func TestBulkPage(t *testing.T) {
 	if first(list.doc, "#gap-bulk input[name=child][value="+second.ID+"]") == nil {
 		t.Fatal("no boxes to choose children")
 	}
-	chosen := o.get("/care/bulk?child=" + c.child.ID + "&child=" + second.ID + "&child=" + c.outChild.ID)
+	if inputValue(first(list.doc, "#gap-bulk"), "role") != care.RoleGuardian {
+		t.Error("the role the list lacks is not carried to the bulk page")
+	}
+	chosen := o.get("/care/bulk?child=" + c.child.ID + "&child=" + second.ID + "&child=" + c.outChild.ID + "&role=guardian")
+	if selected(chosen.doc, "role") != care.RoleGuardian {
+		t.Error("role not chosen in advance")
+	}
 	if n := len(sel(chosen.doc, "#field-child_ids input[type=checkbox][checked]")); n != 2 {
 		t.Fatalf("%d children chosen, want 2 (the one out of scope left out)", n)
 	}

@@ -148,6 +148,9 @@ type childrenView struct {
 	Searching bool
 	CanCreate bool
 	Export    exportLinks
+	// CareHrefs lead to the care network of the region shown: its gaps
+	// and its page (leader, proxies), for the roles that read them.
+	GapsHref, RegionHref string
 	// OOB marks an htmx response: the parts of the form that depend on
 	// the result (the hidden region, the class select) come along to be
 	// swapped out of band.
@@ -213,6 +216,12 @@ func (w *Web) children(rw http.ResponseWriter, r *http.Request, id authn.Identit
 	p.View.ClassField, p.View.Region = classField, q.Region
 	p.View.CanCreate = v.CanWrite
 	p.View.Export = childExport(v, q)
+	if seesGaps(v) {
+		p.View.GapsHref = gapsHref(q.Region)
+		if code := p.View.Crumbs.Current; code != "" {
+			p.View.RegionHref = "/regions/" + code
+		}
+	}
 	p.MoreOpen = q.SchoolID != "" || q.Category != "" || q.Age != "" || q.Sex != "" || q.Status != "" || q.Sort != ""
 	p.View.Searching = q.Q != "" || p.MoreOpen
 
