@@ -11,6 +11,7 @@ import (
 	"guanai/internal/errs"
 	"guanai/internal/regions"
 	"guanai/internal/storage"
+	"guanai/internal/tally"
 )
 
 // Gap keys: what an active left-behind child can lack.
@@ -397,15 +398,28 @@ func (s *Store) GapChildren(ctx context.Context, v access.Viewer, code, gap stri
 		if _, err := gapCond(gap); err != nil {
 			return GapPage{}, err
 		}
-		g, err := s.Gaps(ctx, v, code)
-		if err != nil {
-			return GapPage{}, err
+		if k, ok := tallyKeys[gap]; ok {
+			// A team role or a pairing: two counters of the node.
+			r, err := s.node(ctx, v, code)
+			if err != nil {
+				return GapPage{}, err
+			}
+			m, err := tally.Get(ctx, s.db.Reader(), r.Code, children.TallyLeftBehind, k)
+			if err != nil {
+				return GapPage{}, err
+			}
+			page.Total = m[children.TallyLeftBehind] - m[k]
+		} else {
+			g, err := s.Gaps(ctx, v, code)
+			if err != nil {
+				return GapPage{}, err
+			}
+			page.Total = g.Region.Gaps[gap]
 		}
-		page.Total = g.Region.Gaps[gap]
 		if offset >= page.Total {
 			return page, nil
 		}
-		err = s.eachGapChild(ctx, v, code, gap, limit, offset, false, func(c GapChild, _ int) error {
+		err := s.eachGapChild(ctx, v, code, gap, limit, offset, false, func(c GapChild, _ int) error {
 			page.Items = append(page.Items, c)
 			return nil
 		})
