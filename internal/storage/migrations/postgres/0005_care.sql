@@ -63,6 +63,6 @@ CREATE TABLE care_positions (
     updated_at  TIMESTAMPTZ NOT NULL
 );
 CREATE UNIQUE INDEX care_positions_current ON care_positions (kind, subject) WHERE to_on IS NULL;
-CREATE INDEX care_positions_subject ON care_positions (kind, subject, from_on);
+CREATE INDEX care_positions_subject ON care_positions (kind, subject, to_on, from_on);
 CREATE INDEX care_positions_region ON care_positions (region_code, kind);
 CREATE INDEX care_positions_user ON care_positions (user_id);
