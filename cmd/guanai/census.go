@@ -107,7 +107,7 @@ func (p *progressPrinter) done() {
 }
 
 func (m *Main) importCmd(ctx context.Context, args []string) error {
-	usage := errors.New("用法：guanai import children|elders FILE [--dry-run] [--report OUT.xlsx] [--as USERNAME] [--db URL]")
+	usage := errors.New("用法：guanai import children|elders|care_teams FILE [--dry-run] [--report OUT.xlsx] [--as USERNAME] [--db URL]")
 	if len(args) == 0 {
 		return usage
 	}
@@ -189,12 +189,15 @@ func (m *Main) importCmd(ctx context.Context, args []string) error {
 }
 
 func (m *Main) exportCmd(ctx context.Context, args []string) error {
-	usage := errors.New("用法：guanai export children|elders|schools [--format xlsx|csv] [--out FILE] [--region CODE] [--status active|archived|all] [--reveal] [--as USERNAME]")
+	usage := errors.New("用法：guanai export children|elders|schools|gaps [--format xlsx|csv] [--out FILE] [--region CODE] [--status active|archived|all] [--reveal] [--as USERNAME]")
 	if len(args) == 0 {
 		return usage
 	}
+	if args[0] == "gaps" {
+		return m.exportGaps(ctx, args[1:])
+	}
 	k, ok := census.ParseKind(args[0])
-	if !ok {
+	if !ok || k == census.CareTeams {
 		return usage
 	}
 	fs := m.flags("export " + args[0])
@@ -245,7 +248,7 @@ func (m *Main) exportCmd(ctx context.Context, args []string) error {
 }
 
 func (m *Main) templateCmd(ctx context.Context, args []string) error {
-	usage := errors.New("用法：guanai template children|elders [--out FILE]")
+	usage := errors.New("用法：guanai template children|elders|care_teams [--out FILE]")
 	if len(args) == 0 {
 		return usage
 	}
@@ -274,5 +277,47 @@ func (m *Main) templateCmd(ctx context.Context, args []string) error {
 		return err
 	}
 	fmt.Fprintf(m.Stdout, "模板已写入 %s\n", name)
+	return nil
+}
+
+// exportGaps writes the care gaps of a region node (.xlsx): the children
+// lacking any part of the care network, and the counts by the nodes under
+// it.
+func (m *Main) exportGaps(ctx context.Context, args []string) error {
+	fs := m.flags("export gaps")
+	out := fs.String("out", "", "输出文件（默认：标准输出）")
+	region := fs.String("region", "", "行政区划代码（必填）")
+	as := fs.String("as", "", "以该用户的身份和管辖范围导出（默认：系统，全部范围）")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *region == "" || fs.NArg() > 0 {
+		return errors.New("用法：guanai export gaps --region CODE [--out FILE] [--as USERNAME]")
+	}
+	a, err := m.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	v, err := cliViewer(ctx, a, *as)
+	if err != nil {
+		return err
+	}
+	w := m.Stdout
+	if *out != "" {
+		f, err := os.Create(*out)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		w = f
+	}
+	n, err := census.New(a).ExportGaps(ctx, v, *region, w)
+	if err != nil {
+		return describe(err)
+	}
+	if *out != "" {
+		fmt.Fprintf(m.Stdout, "已导出 %d 名有关爱缺口的儿童到 %s\n", n, *out)
+	}
 	return nil
 }

@@ -29,6 +29,11 @@ type Viewer struct {
 	// Nobody, when true, sees no records at all (e.g. an auditor reading
 	// children).
 	Nobody bool
+	// PairedWith, when set, is the user id of a mentor whose view is only
+	// the children paired with them (package care reads those): Where
+	// matches nothing and InRegion is false, so no census list, form or
+	// region record is open to them.
+	PairedWith string
 	// May lists the sensitive fields the viewer may read.
 	May Sensitive
 	// CanWrite says the viewer may create, edit and archive census records.
@@ -53,7 +58,7 @@ func (v Viewer) RegionRange() (lo, hi string) { return SubtreeRange(v.Region) }
 
 // InRegion reports whether the 12-digit code lies in the viewer's subtree.
 func (v Viewer) InRegion(code string) bool {
-	if v.Nobody {
+	if v.Nobody || v.PairedWith != "" {
 		return false
 	}
 	lo, hi := v.RegionRange()
@@ -110,9 +115,10 @@ func increment(s string) string {
 // limited to a school sees nothing of a table without a school column
 // (schoolCol ""); a class limit applies only where classCol is given (a
 // teacher sees their own school's record, but only their class's pupils).
-// It never returns an empty condition.
+// A mentor's view (PairedWith) matches nothing here: their children are
+// read through package care. It never returns an empty condition.
 func (v Viewer) Where(regionCol, schoolCol, classCol string) (string, []any) {
-	if v.Nobody {
+	if v.Nobody || v.PairedWith != "" {
 		return "1 = 0", nil
 	}
 	lo, hi := v.RegionRange()
@@ -138,7 +144,7 @@ func (v Viewer) Where(regionCol, schoolCol, classCol string) (string, []any) {
 // viewer's totals. A new kind of scope limit added to Viewer must make
 // Subtree say false.
 func (v Viewer) Subtree() (string, bool) {
-	if v.Nobody || v.SchoolID != "" || v.ClassID != "" {
+	if v.Nobody || v.SchoolID != "" || v.ClassID != "" || v.PairedWith != "" {
 		return "", false
 	}
 	return v.Region, true

@@ -81,7 +81,7 @@ func Has(roles []string, r string) bool { return slices.Contains(roles, r) }
 //	teacher        own class        yes    no          yes     yes
 //	social_worker  region subtree   no     no          yes     yes
 //	counsellor     region subtree   no     no          yes     yes
-//	mentor         paired children  no     no          no      no    (no pairings yet: nothing)
+//	mentor         paired children  no     no          no      no    (Viewer.PairedWith; read through package care)
 //	sysadmin, secadmin, auditor: no census records at all
 //
 // A user with several data roles gets the widest scope among them and the
@@ -122,15 +122,23 @@ func ViewerFor(u User, ip string) access.Viewer {
 		if v.SchoolID == "" || v.ClassID == "" {
 			v.Nobody = true
 		}
+	case Has(u.Roles, RoleMentor):
+		// A mentor sees the children paired with them, through package
+		// care only, and none of the sensitive fields.
+		v.PairedWith = u.ID
+		v.May = access.Sensitive{}
+		v.CanWrite = false
+		if u.ID == "" {
+			v.Nobody = true
+		}
 	default:
-		// mentors (until pairings exist) and the administrative roles see
-		// no census records.
+		// the administrative roles see no census records.
 		v.Nobody = true
 		v.May = access.Sensitive{}
 		v.CanWrite = false
 	}
 	if !u.Active {
-		v.Nobody, v.CanWrite, v.May = true, false, access.Sensitive{}
+		v.Nobody, v.CanWrite, v.May, v.PairedWith = true, false, access.Sensitive{}, ""
 	}
 	return v
 }

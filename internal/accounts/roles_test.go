@@ -39,7 +39,7 @@ func TestViewerFor(t *testing.T) {
 			access.Viewer{Region: changning, SchoolID: school, Nobody: true, CanWrite: true, May: noID}},
 		{"social worker", []string{accounts.RoleSocialWorker}, "", "", false, region(false, noID)},
 		{"counsellor", []string{accounts.RoleCounsellor}, "", "", false, region(false, noID)},
-		{"mentor", []string{accounts.RoleMentor}, "", "", false, nobody},
+		{"mentor", []string{accounts.RoleMentor}, "", "", false, access.Viewer{Region: changning, PairedWith: "u1"}},
 		{"sysadmin", []string{accounts.RoleSysadmin}, "", "", false, nobody},
 		{"secadmin", []string{accounts.RoleSecadmin}, "", "", false, nobody},
 		{"auditor", []string{accounts.RoleAuditor}, "", "", false, nobody},
@@ -71,6 +71,12 @@ func TestViewerFor(t *testing.T) {
 			// Whatever the fields say, a viewer that sees nobody sees nothing.
 			if got.Nobody && got.InRegion(wencang) {
 				t.Error("a viewer who sees nobody is in region")
+			}
+			// A mentor's view is their pairings only: no region, no list.
+			if got.PairedWith != "" {
+				if w, _ := got.Where("c.village_code", "c.school_id", "c.class_id"); got.InRegion(wencang) || w != "1 = 0" {
+					t.Error("a mentor's view reaches a region or a list")
+				}
 			}
 		})
 	}

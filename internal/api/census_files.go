@@ -38,7 +38,7 @@ type ImportRejected struct {
 func kindParam(r *http.Request, exportOnly bool) (census.Kind, error) {
 	k, ok := census.ParseKind(r.PathValue("kind"))
 	if !ok || (k == census.Schools && !exportOnly) {
-		return "", errs.New(errs.NotFound, "没有这种名单，只能是 children（儿童）或 elders（留守老人）")
+		return "", errs.New(errs.NotFound, "没有这种名单，只能是 children（儿童）、elders（留守老人）或 care_teams（关爱队伍）")
 	}
 	return k, nil
 }
@@ -54,7 +54,7 @@ func (api *API) importFile(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if (k == census.Children && (!v.CanWrite || v.Nobody)) || (k == census.Elders && !v.CanWriteRegion()) {
+	if (k == census.Children && (!v.CanWrite || v.Nobody)) || ((k == census.Elders || k == census.CareTeams) && !v.CanWriteRegion()) {
 		return errs.New(errs.Forbidden, "您无权导入"+k.Label()+"信息")
 	}
 	fe := errs.FieldErrors{}

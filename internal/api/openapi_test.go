@@ -406,6 +406,9 @@ func TestResponsesMatchSchema(t *testing.T) {
 	// Census files: templates, imports, reports, exports.
 	driveCensusFileRoutes(t, e)
 
+	// The care network.
+	driveCareRoutes(t, e)
+
 	// Logging in, the caller's own account, users and the audit log.
 	driveAccountRoutes(t, e)
 
@@ -483,6 +486,16 @@ func TestResponsesMatchSchema(t *testing.T) {
 // past decoding (and the version check) to the permission check.
 func writeBody(path string) any {
 	switch {
+	case strings.HasSuffix(path, "/team"):
+		return map[string]any{"role": "neighbour", "name": "张大妈"}
+	case strings.HasSuffix(path, "/end"):
+		return map[string]any{"reason": "结束"}
+	case strings.HasSuffix(path, "/care-teams/bulk"):
+		return map[string]any{"role": "neighbour", "name": "张大妈", "child_ids": []string{unknownID}}
+	case strings.HasSuffix(path, "/pairings"):
+		return map[string]any{"child_id": unknownID, "mentor_id": unknownID, "kind": "volunteer"}
+	case strings.HasSuffix(path, "/positions"):
+		return map[string]any{"kind": "village_proxy", "subject": wencang, "name": "张大妈"}
 	case strings.HasSuffix(path, "/classes"):
 		return map[string]any{"grade": 1, "name": "2班"}
 	case strings.HasSuffix(path, "/archive"):

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"guanai/internal/accounts"
+	"guanai/internal/care"
 	"guanai/internal/children"
 	"guanai/internal/elders"
 	"guanai/internal/regions"
@@ -29,6 +30,7 @@ type App struct {
 	Children *children.Store
 	Elders   *elders.Store
 	Accounts *accounts.Store
+	Care     *care.Store
 }
 
 // Open opens the database, applies migrations, loads the region tree into
@@ -109,6 +111,7 @@ func open(ctx context.Context, cfg Config, db *storage.DB, log io.Writer) (*App,
 		Schools:  schools.NewStore(db, rs),
 		Children: children.NewStore(db, v, rs),
 		Elders:   elders.NewStore(db, v, rs),
+		Care:     care.NewStore(db, rs, cfg.Pairings),
 	}, nil
 }
 

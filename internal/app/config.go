@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"guanai/internal/accounts"
+	"guanai/internal/care"
 	"guanai/internal/storage"
 )
 
@@ -42,6 +43,10 @@ type Config struct {
 	// GUANAI_SESSION_MAX, GUANAI_LOGIN_MAX_FAILURES, GUANAI_LOCKOUT,
 	// GUANAI_LOGIN_PER_MINUTE).
 	Policy accounts.Policy
+	// Pairings bounds the current pairings of one mentor: a warning past
+	// Soft, a refusal at Hard (GUANAI_PAIRING_SOFT_LIMIT,
+	// GUANAI_PAIRING_HARD_LIMIT; default 5 and 10).
+	Pairings care.Limits
 	// TrustProxy takes client addresses from X-Forwarded-For
 	// (GUANAI_TRUST_PROXY), for running behind a reverse proxy.
 	TrustProxy bool
@@ -57,6 +62,7 @@ func Default() Config {
 		Regions:      "all",
 		ReclassifyAt: "00:10",
 		Policy:       accounts.DefaultPolicy(),
+		Pairings:     care.DefaultLimits(),
 	}
 }
 
@@ -90,6 +96,8 @@ func (c Config) FromEnv(getenv func(string) string) Config {
 	dur(&c.Policy.LockFor, "GUANAI_LOCKOUT")
 	num(&c.Policy.MaxFailures, "GUANAI_LOGIN_MAX_FAILURES")
 	num(&c.Policy.LoginPerMinute, "GUANAI_LOGIN_PER_MINUTE")
+	num(&c.Pairings.Soft, "GUANAI_PAIRING_SOFT_LIMIT")
+	num(&c.Pairings.Hard, "GUANAI_PAIRING_HARD_LIMIT")
 	return c
 }
 

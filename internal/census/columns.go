@@ -19,6 +19,8 @@ const (
 	Children Kind = "children"
 	Elders   Kind = "elders"
 	Schools  Kind = "schools" // export only
+	// CareTeams is a file of care-team assignments (import only).
+	CareTeams Kind = "care_teams"
 )
 
 // Label returns the kind in Chinese.
@@ -30,11 +32,14 @@ func (k Kind) Label() string {
 		return "留守老人"
 	case Schools:
 		return "学校"
+	case CareTeams:
+		return "关爱队伍"
 	}
 	return string(k)
 }
 
-// ParseKind reads "children", "elders" or "schools" (or 儿童, 老人, 学校).
+// ParseKind reads "children", "elders", "schools" or "care_teams" (or 儿童,
+// 老人, 学校, 关爱队伍).
 func ParseKind(s string) (Kind, bool) {
 	switch strings.TrimSpace(strings.ToLower(s)) {
 	case "children", "child", "儿童":
@@ -43,6 +48,8 @@ func ParseKind(s string) (Kind, bool) {
 		return Elders, true
 	case "schools", "school", "学校":
 		return Schools, true
+	case "care_teams", "care-teams", "关爱队伍":
+		return CareTeams, true
 	}
 	return "", false
 }
@@ -198,6 +205,8 @@ func columnsOf(k Kind) []column {
 		return elderColumns
 	case Schools:
 		return schoolColumns
+	case CareTeams:
+		return careColumns
 	}
 	return nil
 }

@@ -29,6 +29,7 @@ import (
 
 	"guanai/internal/access"
 	"guanai/internal/app"
+	"guanai/internal/care"
 	"guanai/internal/children"
 	"guanai/internal/elders"
 	"guanai/internal/errs"
@@ -46,13 +47,14 @@ type Service struct {
 	children *children.Store
 	elders   *elders.Store
 	schools  *schools.Store
+	care     *care.Store
 	// Limits bounds what an import reads; DefaultLimits unless changed.
 	Limits Limits
 }
 
 // New returns the census service of a running guanai.
 func New(a *app.App) *Service {
-	return &Service{db: a.DB, vault: a.Vault, regions: a.Regions, children: a.Children, elders: a.Elders, schools: a.Schools, Limits: DefaultLimits()}
+	return &Service{db: a.DB, vault: a.Vault, regions: a.Regions, children: a.Children, elders: a.Elders, schools: a.Schools, care: a.Care, Limits: DefaultLimits()}
 }
 
 // Options says how to run an import.
@@ -242,6 +244,8 @@ func (s *Service) Import(ctx context.Context, v access.Viewer, k Kind, path stri
 			b, err = s.newChildBatch(v, now)
 		case Elders:
 			b, err = s.newElderBatch(v, now)
+		case CareTeams:
+			b, err = s.newCareBatch(v, now)
 		default:
 			return errs.Newf(errs.Invalid, "不能导入“%s”", k)
 		}

@@ -90,7 +90,7 @@ func (val valid) child(cl Classification) Child {
 		Guardian: Guardian{Name: in.GuardianName, Relation: in.GuardianRelation, Phone: in.GuardianPhone,
 			Entrusted: in.GuardianEntrusted, EntrustedOn: val.entrustedOn},
 		HealthFlags: in.HealthFlags, Disability: in.Disability, Difficulty: in.Difficulty, Migrant: in.Migrant, Notes: in.Notes,
-		LeftBehind: cl.LeftBehind, LeftBehindReason: cl.Reason, Categories: cl.Categories}
+		LeftBehind: cl.LeftBehind, LeftBehindReason: cl.Reason, Categories: cl.Categories, CareGaps: -1}
 }
 
 // token turns an ID number into what the audit diff compares: its keyed

@@ -58,6 +58,11 @@ type Child struct {
 
 	// Masked lists the sensitive field groups hidden from this viewer.
 	Masked []string `json:"masked"`
+
+	// CareGaps is what the child lacks of the care network, as package
+	// care keeps it (bits named by GapNames); the census never changes it.
+	// A Child made from a form's input has -1: unknown.
+	CareGaps int `json:"-"`
 }
 
 // Guardian is who actually looks after the child.

@@ -41,7 +41,7 @@ const columns = `c.id, c.version, c.id_cipher, c.id_mask, c.name, c.sex, c.birth
 	c.guardian_name, c.guardian_relation, c.guardian_phone, c.guardian_id_cipher, c.guardian_id_mask,
 	c.guardian_entrusted, c.entrusted_on, c.health_flags, c.disability, c.difficulty, c.migrant, c.notes,
 	c.left_behind, c.left_behind_reason, c.categories, c.classified_on, c.archived_at, c.archive_reason,
-	c.created_at, c.updated_at`
+	c.created_at, c.updated_at, c.care_gaps`
 
 type row struct {
 	c           Child
@@ -61,7 +61,7 @@ func scanRow(sc interface{ Scan(...any) error }) (row, error) {
 		&c.Guardian.Name, &c.Guardian.Relation, &c.Guardian.Phone, &r.guardCipher, &c.Guardian.IDNumber,
 		&c.Guardian.Entrusted, storage.Date{T: &c.Guardian.EntrustedOn}, &health, &c.Disability, &difficulty, &c.Migrant, &c.Notes,
 		&c.LeftBehind, &c.LeftBehindReason, &categories, storage.Date{T: &c.ClassifiedOn}, storage.Time{T: &c.ArchivedAt}, &c.ArchiveReason,
-		storage.Time{T: &c.CreatedAt}, storage.Time{T: &c.UpdatedAt})
+		storage.Time{T: &c.CreatedAt}, storage.Time{T: &c.UpdatedAt}, &c.CareGaps)
 	c.SchoolID, c.ClassID, c.Grade = school.String, class.String, int(grade.Int64)
 	c.HealthFlags, c.Difficulty, c.Categories = person.SplitSet(health), person.SplitSet(difficulty), person.SplitSet(categories)
 	c.Archived = !c.ArchivedAt.IsZero()

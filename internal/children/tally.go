@@ -18,8 +18,58 @@ const (
 	TallyDifficulty = "children.difficulty"  // active and in difficulty
 )
 
-// tallyVersion is the children's counting version (see tally.Rebuilder).
-const tallyVersion = 1
+// The care network's keys, counted for active left-behind children only
+// (package care reads them for its gap counts): what a child has of the
+// care network, from the care_gaps column — so that a child registered or
+// imported, who has nothing yet, adds no care key at all — and where it
+// is at school, so that the proxies that follow from a school's or a
+// class's positions can be counted against the positions when read.
+const (
+	// TallyTeamComplete: holds all six team roles.
+	TallyTeamComplete = "children.care.complete"
+	// TallyHasPrefix + GapNames[i]: has that role, or a pairing.
+	TallyHasPrefix = "children.care.has."
+	// TallySchoolPrefix + a school id: at that school.
+	TallySchoolPrefix = "children.school:"
+	// TallyClassPrefix + a class id: in that class.
+	TallyClassPrefix = "children.class:"
+)
+
+// GapNames name the bits of a child's care_gaps column, which package care
+// keeps: bit i set means the child lacks GapNames[i] — one of the six care
+// team roles (in package care's TeamRoles order) or a pairing.
+var GapNames = []string{"county_cadre", "township_cadre", "village_cadre", "teacher", "guardian", "neighbour", "pairing"}
+
+// NewGaps is what a newly registered child lacks: everything (the
+// column's default).
+const NewGaps = 1<<7 - 1
+
+const teamGaps = 1<<6 - 1
+
+// CareTallyKeys returns the care keys an active left-behind child at
+// school and class (either may be "") with care_gaps gaps counts towards.
+func CareTallyKeys(school, class string, gaps int) []string {
+	var keys []string
+	if gaps&teamGaps == 0 {
+		keys = append(keys, TallyTeamComplete)
+	}
+	for i, n := range GapNames {
+		if gaps&(1<<i) == 0 {
+			keys = append(keys, TallyHasPrefix+n)
+		}
+	}
+	if school != "" {
+		keys = append(keys, TallySchoolPrefix+school)
+	}
+	if class != "" {
+		keys = append(keys, TallyClassPrefix+class)
+	}
+	return keys
+}
+
+// tallyVersion is the children's counting version (see tally.Rebuilder):
+// 2 added the care network's keys.
+const tallyVersion = 2
 
 // tallied is what a child counts towards, at its village.
 type tallied struct {
@@ -42,6 +92,9 @@ func tallyOf(c Child) tallied {
 	if len(c.Difficulty) > 0 {
 		keys = append(keys, TallyDifficulty)
 	}
+	if c.LeftBehind {
+		keys = append(keys, CareTallyKeys(c.SchoolID, c.ClassID, c.CareGaps)...)
+	}
 	return tallied{c.VillageCode, keys}
 }
 
@@ -54,6 +107,15 @@ func recount(ctx context.Context, tx *storage.Tx, before, after *Child) error {
 }
 
 func countChange(d *tally.Delta, before, after *Child) {
+	if after != nil && after.CareGaps < 0 {
+		// Made from a form: the census keeps what care keeps.
+		a := *after
+		a.CareGaps = NewGaps
+		if before != nil {
+			a.CareGaps = before.CareGaps
+		}
+		after = &a
+	}
 	if before != nil {
 		t := tallyOf(*before)
 		d.Add(t.village, -1, t.keys...)
@@ -68,8 +130,10 @@ func countChange(d *tally.Delta, before, after *Child) {
 // table.
 func Tallies() tally.Rebuilder {
 	return tally.Rebuilder{Domain: "children", Version: tallyVersion, Count: func(ctx context.Context, tx *storage.Tx, d *tally.Delta) error {
-		rows, err := tx.QueryContext(ctx, `SELECT village_code, archived_at IS NOT NULL, left_behind, migrant, difficulty <> '', COUNT(*)
-			FROM children GROUP BY village_code, archived_at IS NOT NULL, left_behind, migrant, difficulty <> ''`)
+		rows, err := tx.QueryContext(ctx, `SELECT village_code, archived_at IS NOT NULL, left_behind, migrant, difficulty <> '',
+			COALESCE(school_id, ''), COALESCE(class_id, ''), care_gaps, COUNT(*)
+			FROM children GROUP BY village_code, archived_at IS NOT NULL, left_behind, migrant, difficulty <> '',
+			COALESCE(school_id, ''), COALESCE(class_id, ''), care_gaps`)
 		if err != nil {
 			return err
 		}
@@ -78,7 +142,7 @@ func Tallies() tally.Rebuilder {
 			var c Child
 			var difficult bool
 			var n int
-			if err := rows.Scan(&c.VillageCode, &c.Archived, &c.LeftBehind, &c.Migrant, &difficult, &n); err != nil {
+			if err := rows.Scan(&c.VillageCode, &c.Archived, &c.LeftBehind, &c.Migrant, &difficult, &c.SchoolID, &c.ClassID, &c.CareGaps, &n); err != nil {
 				return err
 			}
 			if difficult {

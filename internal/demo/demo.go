@@ -2,7 +2,8 @@
 // pilot town 大田坝镇 (昌宁县, 保山市) with its schools and some 700
 // children, about 2,500 more children in forty townships across ten other
 // prefectures of Yunnan, and about 400 left-behind elders in the same
-// villages. Everything is generated from a fixed seed, so every load writes
+// villages; in the pilot town, part of the care network too (leaders,
+// proxy parents, care teams and pairings, with gaps left on purpose). Everything is generated from a fixed seed, so every load writes
 // the same people (apart from record ids and timestamps); ages are counted
 // back from the day of the load, so the data passes validation whenever it
 // is loaded.
@@ -36,7 +37,9 @@ type Summary struct {
 	Children   int
 	LeftBehind int // children classified as rural left-behind on the day of the load
 	Elders     int
-	Skipped    bool
+	// Care is what was set up of the care network (the pilot town).
+	Care    CareSummary
+	Skipped bool
 }
 
 // Settings keys Load writes.
@@ -135,6 +138,10 @@ func Load(ctx context.Context, a *app.App, out io.Writer) (Summary, error) {
 			}
 		}
 		fmt.Fprintf(out, "已登记儿童 %d/%d 名\n", i+len(batch), len(ins))
+	}
+
+	if sum.Care, err = loadCare(ctx, a, p, out); err != nil {
+		return Summary{}, err
 	}
 
 	last := 0 // where the last batch of elders starts

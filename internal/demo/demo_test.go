@@ -12,6 +12,7 @@ import (
 
 	"guanai/internal/access"
 	"guanai/internal/app"
+	"guanai/internal/care"
 	"guanai/internal/children"
 	"guanai/internal/demo"
 	"guanai/internal/elders"
@@ -252,6 +253,61 @@ func people(t *testing.T, a *app.App) []string {
 			break
 		}
 	}
+	out = append(out, careDigest(t, a)...)
 	slices.Sort(out)
 	return out
+}
+
+// careDigest describes the care network of the pilot town by names: the
+// positions, the teams, the pairings and the gap counts.
+func careDigest(t *testing.T, a *app.App) []string {
+	t.Helper()
+	sys := access.System()
+	var out []string
+	ps, err := a.Care.Positions(ctx, sys, care.PositionFilter{Region: "5305"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range ps {
+		out = append(out, fmt.Sprintf("position %s %s %s %s", p.Kind, p.SubjectName, p.Name, p.Title))
+	}
+	g, err := a.Care.Gaps(ctx, sys, demo.PilotTown)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out = append(out, fmt.Sprintf("gaps %d %v", g.Region.Children, g.Region.Gaps))
+	pairs, err := a.Care.Pairings(ctx, sys, care.PairingFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range pairs {
+		out = append(out, fmt.Sprintf("pairing %s %s %s", p.ChildName, p.MentorName, p.Kind))
+	}
+	page, err := a.Care.GapChildren(ctx, sys, demo.PilotTown, "any", 500, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range page.Items {
+		out = append(out, fmt.Sprintf("gap child %s %s %v", c.Name, c.VillageCode, c.Missing))
+	}
+	return out
+}
+
+// The pilot town's care network shows people and gaps.
+func TestLoadCare(t *testing.T) {
+	a := newApp(t, time.Time{})
+	sum := mustLoad(t, a)
+	c := sum.Care
+	if c.Leaders < 6 || c.Proxies == 0 || c.Positions == 0 || c.FullTeams < 50 || c.Pairings != 12 || c.Mentors != 4 {
+		t.Errorf("care summary %+v", c)
+	}
+	g, err := a.Care.Gaps(ctx, access.System(), demo.PilotTown)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := g.Region
+	if r.Children == 0 || r.Gaps[care.GapTeam] == 0 || r.Gaps[care.GapTeam] == r.Children || r.Gaps[care.GapPairing] != r.Children-12 ||
+		r.Gaps[care.GapVillageProxy] == 0 || r.Gaps[care.GapVillageProxy] == r.Children {
+		t.Errorf("pilot town gaps: %+v", r)
+	}
 }

@@ -26,12 +26,13 @@ const childrenPerPage = 20
 const maxSchoolChoices = 300
 
 // seesChildren reports whether the viewer's roles read census records at
-// all (the administrative roles and mentors without pairings do not).
-func seesChildren(v access.Viewer) bool { return !v.Nobody }
+// all (the administrative roles do not, and mentors read only their
+// paired children, through the care network's pages).
+func seesChildren(v access.Viewer) bool { return !v.Nobody && v.PairedWith == "" }
 
 // seesElders reports whether the viewer reads elders: region-scoped
 // roles, not school staff.
-func seesElders(v access.Viewer) bool { return !v.Nobody && v.SchoolID == "" }
+func seesElders(v access.Viewer) bool { return seesChildren(v) && v.SchoolID == "" }
 
 // listViewer is the viewer a list is read as: without health detail,
 // which no list shows, so that reading a list is not a sensitive view.
@@ -147,6 +148,9 @@ type childrenView struct {
 	Searching bool
 	CanCreate bool
 	Export    exportLinks
+	// CareHrefs lead to the care network of the region shown: its gaps
+	// and its page (leader, proxies), for the roles that read them.
+	GapsHref, RegionHref string
 	// OOB marks an htmx response: the parts of the form that depend on
 	// the result (the hidden region, the class select) come along to be
 	// swapped out of band.
@@ -212,6 +216,12 @@ func (w *Web) children(rw http.ResponseWriter, r *http.Request, id authn.Identit
 	p.View.ClassField, p.View.Region = classField, q.Region
 	p.View.CanCreate = v.CanWrite
 	p.View.Export = childExport(v, q)
+	if seesGaps(v) {
+		p.View.GapsHref = gapsHref(q.Region)
+		if code := p.View.Crumbs.Current; code != "" {
+			p.View.RegionHref = "/regions/" + code
+		}
+	}
 	p.MoreOpen = q.SchoolID != "" || q.Category != "" || q.Age != "" || q.Sex != "" || q.Status != "" || q.Sort != ""
 	p.View.Searching = q.Q != "" || p.MoreOpen
 
@@ -432,6 +442,9 @@ type childPage struct {
 	ArchiveReason, ArchiveError string
 	// Problem is a message about the last action (a conflict, say).
 	Problem string
+	// Care is the care network (负责链), nil when the viewer may not read
+	// it.
+	Care *careView
 }
 
 // childView is a child's record as the profile shows it, in words.
@@ -553,6 +566,13 @@ func (w *Web) childPage(r *http.Request, id authn.Identity, c children.Child, re
 	p.Crumbs.ID = "child-breadcrumb"
 	cv.Village = p.Crumbs.CurrentName
 	p.C = cv
+	cn, err := w.careSection(ctx, r, id, c.ID, assignValues{}, pairValues{})
+	switch {
+	case err == nil:
+		p.Care = &cn
+	case errs.CodeOf(err) != errs.NotFound && errs.CodeOf(err) != errs.Forbidden:
+		return p, err
+	}
 	hs, err := w.app.Children.History(ctx, v, c.ID)
 	if err != nil {
 		return p, err

@@ -26,6 +26,10 @@ type homePage struct {
 	Recent []recentChange
 	// Links to the lists by category.
 	ChildrenHref, LeftBehindHref, DifficultyHref, MigrantHref string
+	// Mentees is a mentor's number of paired children (their page's link
+	// shows when Mentor).
+	Mentor  bool
+	Mentees int
 }
 
 // recentChange is a child recently registered or changed.
@@ -77,7 +81,14 @@ func (w *Web) home(rw http.ResponseWriter, r *http.Request, id authn.Identity) e
 	if err != nil {
 		return err
 	}
-	p.NoRecords = v.Nobody
+	p.NoRecords = !seesChildren(v)
+	if isMentor(v) {
+		ms, err := w.app.Care.MyChildren(ctx, v)
+		if err != nil {
+			return err
+		}
+		p.Mentor, p.Mentees = true, len(ms)
+	}
 	p.Engine = string(w.app.DB.Dialect())
 	if seesChildren(v) {
 		p.ChildrenHref = "/children"

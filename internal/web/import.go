@@ -22,7 +22,8 @@ import (
 const maxUploadBody = api.MaxUpload + 64<<10
 
 // importKinds are the record types v may import (see the API's
-// importFile: children for census writers, elders for region writers).
+// importFile: children for census writers, elders and care teams for
+// region writers).
 func importKinds(v access.Viewer) []census.Kind {
 	var out []census.Kind
 	if v.CanWrite && !v.Nobody {
@@ -30,6 +31,9 @@ func importKinds(v access.Viewer) []census.Kind {
 	}
 	if v.CanWriteRegion() {
 		out = append(out, census.Elders)
+	}
+	if mayManageCare(v) && !v.Nobody {
+		out = append(out, census.CareTeams)
 	}
 	return out
 }

@@ -49,17 +49,19 @@ var (
 // pageNames are the pages, each a template file parsed with the shared
 // frame (layout.html) and the shared parts (parts.html).
 var pageNames = []string{"home", "login", "account", "users", "user", "audit", "error",
-	"children", "child", "recordform", "elders", "elder", "schools", "school", "import", "import_job"}
+	"children", "child", "recordform", "elders", "elder", "schools", "school", "import", "import_job",
+	"gaps", "gap_children", "region", "bulk", "mentors", "mentor", "my_children", "my_child"}
 
 // pages holds every page's template set for every language, parsed once
-// at start; the t function of a set speaks its language.
+// at start; the t function of a set speaks its language. The care
+// network's parts (careparts.html) are shared like parts.html.
 var pages = func() map[lang]map[string]*template.Template {
 	m := map[lang]map[string]*template.Template{}
 	for _, l := range langs {
 		m[l] = map[string]*template.Template{}
 		for _, name := range pageNames {
 			m[l][name] = template.Must(template.New(name).Funcs(funcs(l)).
-				ParseFS(templateFS, "templates/layout.html", "templates/parts.html", "templates/"+name+".html"))
+				ParseFS(templateFS, "templates/layout.html", "templates/parts.html", "templates/careparts.html", "templates/"+name+".html"))
 		}
 	}
 	return m
@@ -144,6 +146,18 @@ func (w *Web) layout(r *http.Request, id authn.Identity, title string) Layout {
 		}
 		if seesChildren(v) {
 			link("nav.schools", "/schools")
+		}
+		if seesGaps(v) {
+			link("nav.gaps", "/gaps")
+		}
+		if seesGaps(v) && mayManageCare(v) {
+			link("nav.bulk", "/care/bulk")
+		}
+		if seesGaps(v) {
+			link("nav.mentors", "/mentors")
+		}
+		if isMentor(v) {
+			link("nav.my_children", "/my/children")
 		}
 		if mayImport(v) {
 			link("nav.import", "/import")

@@ -56,7 +56,8 @@ func TestEveryPageEveryRole(t *testing.T) {
 	}
 
 	ids := map[string]string{"{child}": c.child.ID, "{outChild}": c.outChild.ID, "{elder}": c.elder.ID, "{outElder}": c.outElder.ID,
-		"{school}": c.school.ID, "{outSchool}": c.outSchool.ID, "{outVillage}": c.otherVillage, "{outTown}": c.outTown}
+		"{school}": c.school.ID, "{outSchool}": c.outSchool.ID, "{outVillage}": c.otherVillage, "{outTown}": c.outTown,
+		"{class}": c.class.ID}
 	badChild := func() url.Values {
 		f := childForm(c.childInput("错号儿童", wencang))
 		f.Set("id_number", wrongCheckDigit(f.Get("id_number")))
@@ -109,6 +110,32 @@ func TestEveryPageEveryRole(t *testing.T) {
 		{"POST", "/import", func() url.Values { return url.Values{"kind": {"children"}} }, "404 422 422 422 404 *"},
 		{"GET", "/import/0192f000-0000-7000-8000-000000000000", nil, "404 *"},
 		{"POST", "/import/0192f000-0000-7000-8000-000000000000/commit", func() url.Values { return url.Values{} }, "404 *"},
+		// The care network (issue 5).
+		{"GET", "/gaps", nil, "200 200 404 404 200 404 200 404 *"},
+		{"GET", "/gaps?region={outVillage}", nil, "200 200 404 404 200 404 200 404 *"},
+		{"GET", "/gaps?region=530524107000", nil, "200 200 404 404 200 404 200 404 *"},
+		{"GET", "/gaps/children?region={outTown}&gap=team", nil, "200 200 404 404 200 404 200 404 *"},
+		{"GET", "/gaps/children?region=530524107202&gap=proxy.village", nil, "200 200 404 404 200 404 200 404 *"},
+		{"GET", "/gaps/children?gap=bogus", nil, "404 *"},
+		{"GET", "/regions/530524107202", nil, "200 200 404 404 200 404 200 404 *"},
+		{"GET", "/regions/{outVillage}", nil, "404 *"},
+		{"POST", "/regions/530524107202/positions/leader", func() url.Values { return url.Values{"pos-leader-name": {""}} }, "404 422 404 *"},
+		{"POST", "/regions/{outVillage}/positions/leader", func() url.Values { return url.Values{"pos-leader-name": {"某人"}} }, "404 *"},
+		{"GET", "/care/bulk", nil, "404 200 404 *"},
+		{"GET", "/care/bulk?child={child}&child={outChild}", nil, "404 200 404 *"},
+		{"POST", "/care/bulk", func() url.Values { return url.Values{"role": {"neighbour"}, "name": {"赵六"}} }, "404 422 404 *"},
+		{"GET", "/mentors", nil, "200 200 404 404 200 404 200 404 *"},
+		{"GET", "/mentors/{mentor}?q=李", nil, "200 200 404 404 200 404 200 404 *"},
+		{"POST", "/mentors/{mentor}/pairings", func() url.Values { return url.Values{"kind": {"cadre"}} }, "404 422 404 *"},
+		{"GET", "/my/children", nil, "200 200 200 200 200 200 200 404 *"},
+		{"GET", "/my/children/{child}", nil, "404 404 404 404 404 200 404 404 *"},
+		{"GET", "/my/children/{outChild}", nil, "404 *"},
+		{"POST", "/children/{child}/team", func() url.Values { return url.Values{"role": {"guardian"}, "name": {"李奶奶"}} }, "404 422 404 *"},
+		{"POST", "/children/{outChild}/team", func() url.Values { return url.Values{"role": {"guardian"}, "name": {"李奶奶"}} }, "404 *"},
+		{"POST", "/children/{child}/pairings", func() url.Values { return url.Values{"kind": {"cadre"}} }, "404 422 404 *"},
+		{"POST", "/schools/{school}/principal", func() url.Values { return url.Values{"pos-principal-name": {""}} }, "404 422 404 *"},
+		{"POST", "/schools/{school}/classes/{class}/homeroom", func() url.Values { return url.Values{"pos-homeroom-" + c.class.ID + "-name": {""}} }, "404 422 422 404 *"},
+		{"POST", "/schools/{outSchool}/principal", func() url.Values { return url.Values{"pos-principal-name": {"某人"}} }, "404 *"},
 		{"GET", "/users", nil, "404 404 404 404 404 404 404 200 200 404"},
 		{"GET", "/users/new", nil, "404 404 404 404 404 404 404 200 404 404"},
 		{"GET", "/audit", nil, "404 404 404 404 404 404 404 404 404 200"},
@@ -118,6 +145,9 @@ func TestEveryPageEveryRole(t *testing.T) {
 	// Names no page may show: the records outside 昌宁县, and the
 	// counties beside it.
 	forbidden := []string{outChildName, outElderName, outSchoolName, "五华区"}
+	// The care network's people outside 昌宁县: on no page but the audit
+	// log, which is not scoped by region (an auditor reads every entry).
+	careForbidden := []string{outCareName, outLeaderName}
 	siblings, err := c.e.a.Regions.Children(ctx, baoshan)
 	if err != nil {
 		t.Fatal(err)
@@ -134,6 +164,9 @@ func TestEveryPageEveryRole(t *testing.T) {
 	for _, role := range roles {
 		clients[role] = c.as(role)
 	}
+	// The care network: the child paired with the mentor; a team member
+	// and a leader outside 昌宁县 that no page may show.
+	ids["{mentor}"] = c.plantCare(t)
 	checked := 0
 	for _, lang := range []string{"zh", "en"} {
 		for ri, role := range roles {
@@ -161,6 +194,9 @@ func TestEveryPageEveryRole(t *testing.T) {
 					continue
 				}
 				noneContains(t, where, p.body, forbidden...)
+				if r.path != "/audit" {
+					noneContains(t, where, p.body, careForbidden...)
+				}
 				for _, n := range sel(p.doc, "*[data-code]") {
 					if code, _ := attr(n, "data-code"); !strings.HasPrefix(code, "530524") {
 						t.Errorf("%s: region %s (%s) outside 昌宁县", where, code, text(n))
@@ -209,7 +245,7 @@ func TestEnglishSwitch(t *testing.T) {
 		t.Fatalf("switch: %d → %q", r.status, r.location())
 	}
 	en := o.get("/children")
-	if got := navLabels(en.doc); strings.Join(got, "|") != "Overview|Children|Elders|Schools|Import|My account" {
+	if got := navLabels(en.doc); strings.Join(got, "|") != "Overview|Children|Elders|Schools|Gaps|Bulk assign|Pairings|Import|My account" {
 		t.Errorf("English header: %v", got)
 	}
 	if got := text(first(en.doc, "#logout")); got != "Log out" {

@@ -226,7 +226,7 @@ func (w *Web) picker(ctx context.Context, l lang, v access.Viewer, field, code, 
 // regionPicker serves a form's picker moved to another node, for htmx.
 func (w *Web) regionPicker(rw http.ResponseWriter, r *http.Request, id authn.Identity) error {
 	field := r.URL.Query().Get("field")
-	if _, ok := pickerFields[field]; !ok || id.Viewer.Nobody {
+	if _, ok := pickerFields[field]; !ok || !seesChildren(id.Viewer) {
 		return notFound
 	}
 	n, err := w.picker(r.Context(), langOf(r), id.Viewer, field, r.URL.Query().Get("at"), "")

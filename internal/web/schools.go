@@ -96,11 +96,15 @@ type schoolPage struct {
 	// The add-class form, as entered, with its errors.
 	ClassFields []formField
 	ClassErrors []string
+	// Principal is the school's chief proxy parent (校内总代理家长).
+	Principal *positionBox
 }
 
 // classRow is one class of a school.
 type classRow struct {
 	ID, Grade, Name, ChildHref string
+	// Homeroom is the class's proxy parent (校内代理家长).
+	Homeroom *positionBox
 }
 
 func (w *Web) schoolPage(r *http.Request, id authn.Identity, s schools.School, grade, name string, fe errs.FieldErrors) (schoolPage, error) {
@@ -132,6 +136,9 @@ func (w *Web) schoolPage(r *http.Request, id authn.Identity, s schools.School, g
 		return "/schools?region=" + code
 	})
 	p.Crumbs.ID = "school-breadcrumb"
+	if err == nil {
+		err = w.schoolBoxes(r.Context(), lg, v, &p, s, "", positionValues{}, nil)
+	}
 	return p, err
 }
 
