@@ -6,7 +6,7 @@ CREATE TABLE tallies (
     parent_code TEXT NOT NULL,
     n           INTEGER NOT NULL,
     PRIMARY KEY (region_code, key)
-);
+) WITHOUT ROWID; -- a counter is read by its key: the row is the index entry
 CREATE INDEX tallies_parent ON tallies (parent_code, key);
 
 -- The counting version each domain's counters were built with.
