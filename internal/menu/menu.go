@@ -532,7 +532,9 @@ func (st *Store) Archive(ctx context.Context, v access.Viewer, id string, versio
 }
 
 // owns says whether v's subtree holds a service kept at region code.
-func owns(v access.Viewer, code string) bool { return v.InRegion(code) || (v.Region == "" && !v.Nobody && v.PairedWith == "") }
+func owns(v access.Viewer, code string) bool {
+	return v.InRegion(code) || (v.Region == "" && !v.Nobody && v.PairedWith == "")
+}
 
 // common returns the lowest region node holding every code.
 func common(codes []string) string {
