@@ -409,6 +409,9 @@ func TestResponsesMatchSchema(t *testing.T) {
 	// The care network.
 	driveCareRoutes(t, e)
 
+	// Care services: the menu, needs, one-to-one.
+	driveServiceRoutes(t, e)
+
 	// Logging in, the caller's own account, users and the audit log.
 	driveAccountRoutes(t, e)
 

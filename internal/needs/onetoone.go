@@ -36,7 +36,7 @@ type OneToOne struct {
 	EndReason  string     `json:"end_reason"`
 	Minutes    int        `json:"minutes"`
 	Version    int        `json:"version"`
-	Log        []LogEntry `json:"log"`
+	Log        []LogEntry `json:"log,omitempty"`
 }
 
 // Hours returns the logged time in hours, as text ("1.5").
@@ -287,7 +287,7 @@ func (s *Store) EndOneToOne(ctx context.Context, v access.Viewer, id string, ver
 			storage.DateArg(person.Today(tx.Now)), reason, storage.TimeArg(tx.Now), m.ID); err != nil {
 			return errs.Wrap(err, "needs: one-to-one")
 		}
-		return audit.Record(ctx, tx, v, audit.Entry{Action: "end", RecordType: RecordMatch, RecordID: m.ID,
+		return audit.Record(ctx, tx, v, audit.Entry{Action: audit.ActionUpdate, RecordType: RecordMatch, RecordID: m.ID,
 			Changes: []audit.Change{{Field: "to", New: today}, {Field: "end_reason", New: reason}}})
 	})
 	if err != nil {

@@ -44,7 +44,7 @@ type Need struct {
 	Outcome      string  `json:"outcome"`
 	RaisedAt     string  `json:"raised_at"`
 	Version      int     `json:"version"`
-	Events       []Event `json:"events"`
+	Events       []Event `json:"events,omitempty"`
 }
 
 // Event is one transition of a need.
@@ -409,8 +409,8 @@ func (s *Store) Act(ctx context.Context, v access.Viewer, id string, a Action) (
 				return err
 			}
 		}
-		return audit.Record(ctx, tx, v, audit.Entry{Action: a.Action, RecordType: RecordNeed, RecordID: cur.ID,
-			Changes: audit.Diff(needNames, cur.values(), next.values(), nil), Note: note})
+		return audit.Record(ctx, tx, v, audit.Entry{Action: audit.ActionUpdate, RecordType: RecordNeed, RecordID: cur.ID,
+			Changes: audit.Diff(needNames, cur.values(), next.values(), nil), Note: a.Action + ": " + note})
 	})
 	if err != nil {
 		return Need{}, err
