@@ -412,6 +412,9 @@ func TestResponsesMatchSchema(t *testing.T) {
 	// Care services: the menu, needs, one-to-one.
 	driveServiceRoutes(t, e)
 
+	// Follow-ups, tasks, schedule rules and notifications.
+	driveFollowupRoutes(t, e)
+
 	// Logging in, the caller's own account, users and the audit log.
 	driveAccountRoutes(t, e)
 

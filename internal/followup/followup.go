@@ -344,7 +344,7 @@ func (s *Store) Record(ctx context.Context, v access.Viewer, in Input) (Followup
 		if f.NextOn != "" {
 			changes = append(changes, audit.Change{Field: "next_on", New: f.NextOn})
 		}
-		if err := audit.Record(ctx, tx, v, audit.Entry{Action: "create", RecordType: RecordFollowup, RecordID: f.ID, Changes: changes}); err != nil {
+		if err := audit.Record(ctx, tx, v, audit.Entry{Action: audit.ActionCreate, RecordType: RecordFollowup, RecordID: f.ID, Changes: changes}); err != nil {
 			return err
 		}
 		if f.Urgent {
@@ -596,34 +596,6 @@ func (s *Store) List(ctx context.Context, v access.Viewer, f Filter) (Page, erro
 		out.Items, out.Total = append(out.Items, fu), total
 	}
 	return out, errs.Wrap(rows.Err(), "followup: list")
-}
-
-// Each calls fn for every follow-up v sees under f (no paging), newest
-// first: the export streams through it.
-func (s *Store) Each(ctx context.Context, v access.Viewer, f Filter, fn func(Followup) error) error {
-	if v.Nobody {
-		return nil
-	}
-	where, args, err := f.where(v)
-	if err != nil {
-		return err
-	}
-	rows, err := s.db.Reader().QueryContext(ctx, `SELECT `+followupCols+` FROM followups f JOIN children c ON c.id = f.child_id
-		WHERE `+where+` ORDER BY f.visited_on DESC, f.id DESC`, args...)
-	if err != nil {
-		return errs.Wrap(err, "followup: each")
-	}
-	defer rows.Close()
-	for rows.Next() {
-		fu, err := scanFollowup(rows, v)
-		if err != nil {
-			return errs.Wrap(err, "followup: each")
-		}
-		if err := fn(fu); err != nil {
-			return err
-		}
-	}
-	return errs.Wrap(rows.Err(), "followup: each")
 }
 
 // scanTail scans a row whose last column is an extra value.

@@ -213,9 +213,9 @@ func (s *Store) SaveRule(ctx context.Context, v access.Viewer, in RuleInput) (Ru
 	var out Rule
 	err := s.db.Write(ctx, func(tx *storage.Tx) error {
 		old, err := scanRule(tx.QueryRowContext(ctx, `SELECT `+ruleCols+` FROM followup_rules WHERE care_role = ? AND category = ?`, in.CareRole, in.Category))
-		action := "update"
+		action := audit.ActionUpdate
 		if err != nil {
-			old, action = Rule{ID: uuid.Must(uuid.NewV7()).String()}, "create"
+			old, action = Rule{ID: uuid.Must(uuid.NewV7()).String()}, audit.ActionCreate
 		}
 		_, err = tx.ExecContext(ctx, `INSERT INTO followup_rules (`+ruleCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (care_role, category) DO UPDATE SET every = excluded.every, unit = excluded.unit,
@@ -246,7 +246,7 @@ func (s *Store) DeleteRule(ctx context.Context, v access.Viewer, id string) erro
 			return errs.Wrap(err, "followup: delete rule")
 		}
 		ch := audit.Diff([]string{"care_role", "category", "every", "unit", "township_days", "county_days"}, old.fields(), Rule{}.fields(), nil)
-		return audit.Record(ctx, tx, v, audit.Entry{Action: "delete", RecordType: RecordRule, RecordID: id, Changes: ch})
+		return audit.Record(ctx, tx, v, audit.Entry{Action: audit.ActionArchive, Note: "删除规则", RecordType: RecordRule, RecordID: id, Changes: ch})
 	})
 }
 
