@@ -409,6 +409,9 @@ func TestResponsesMatchSchema(t *testing.T) {
 	// The care network.
 	driveCareRoutes(t, e)
 
+	// Volunteers, social organisations, service hours and activities.
+	driveVolunteerRoutes(t, e)
+
 	// Care services: the menu, needs, one-to-one.
 	driveServiceRoutes(t, e)
 
