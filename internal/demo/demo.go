@@ -38,8 +38,10 @@ type Summary struct {
 	LeftBehind int // children classified as rural left-behind on the day of the load
 	Elders     int
 	// Care is what was set up of the care network (the pilot town).
-	Care    CareSummary
-	Skipped bool
+	Care CareSummary
+	// Volunteers is what was set up of volunteers and activities.
+	Volunteers VolunteerSummary
+	Skipped    bool
 }
 
 // Settings keys Load writes.
@@ -141,6 +143,9 @@ func Load(ctx context.Context, a *app.App, out io.Writer) (Summary, error) {
 	}
 
 	if sum.Care, err = loadCare(ctx, a, p, out); err != nil {
+		return Summary{}, err
+	}
+	if sum.Volunteers, err = loadVolunteers(ctx, a, out); err != nil {
 		return Summary{}, err
 	}
 

@@ -49,6 +49,7 @@ var (
 // pageNames are the pages, each a template file parsed with the shared
 // frame (layout.html) and the shared parts (parts.html).
 var pageNames = []string{"home", "login", "account", "users", "user", "audit", "error",
+	"followup_tasks", "followup_form", "followup_child", "followups", "followup", "followup_notifications", "followup_rules",
 	"children", "child", "recordform", "elders", "elder", "schools", "school", "import", "import_job",
 	"gaps", "gap_children", "region", "bulk", "mentors", "mentor", "my_children", "my_child"}
 
@@ -101,6 +102,10 @@ type Layout struct {
 	// Refresh, when set, reloads the page after that many seconds in a
 	// browser without JavaScript (htmx polls instead).
 	Refresh string
+	// Notifications says the header links to the user's notifications;
+	// Unread is how many of them are unread.
+	Notifications bool
+	Unread        int
 }
 
 // NavLink is one link of the header.
@@ -159,6 +164,9 @@ func (w *Web) layout(r *http.Request, id authn.Identity, title string) Layout {
 		if isMentor(v) {
 			link("nav.my_children", "/my/children")
 		}
+		if hasTasks(v) {
+			link("nav.tasks", "/tasks")
+		}
 		if mayImport(v) {
 			link("nav.import", "/import")
 		}
@@ -170,6 +178,12 @@ func (w *Web) layout(r *http.Request, id authn.Identity, title string) Layout {
 		}
 	}
 	link("nav.account", "/account")
+	if !id.User.Restricted() && hasTasks(id.Viewer) {
+		l.Notifications = true
+		// A count that cannot be read leaves the badge out rather than
+		// fail the page.
+		l.Unread, _ = w.app.Followups.Unread(r.Context(), id.Viewer)
+	}
 	return l
 }
 

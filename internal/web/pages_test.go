@@ -136,6 +136,20 @@ func TestEveryPageEveryRole(t *testing.T) {
 		{"POST", "/schools/{school}/principal", func() url.Values { return url.Values{"pos-principal-name": {""}} }, "404 422 404 *"},
 		{"POST", "/schools/{school}/classes/{class}/homeroom", func() url.Values { return url.Values{"pos-homeroom-" + c.class.ID + "-name": {""}} }, "404 422 422 404 *"},
 		{"POST", "/schools/{outSchool}/principal", func() url.Values { return url.Values{"pos-principal-name": {"某人"}} }, "404 *"},
+		// Follow-ups, tasks, schedules and notifications (issue 8).
+		{"GET", "/tasks", nil, "200 200 200 200 200 200 200 404 *"},
+		{"GET", "/followups", nil, "200 200 200 200 200 200 200 404 *"},
+		{"GET", "/followups?mine=1&urgent=1&from=2026-01-01&to=bad", nil, "200 200 200 200 200 200 200 404 *"},
+		{"GET", "/followups/new?child={child}", nil, "404 200 404 404 200 200 200 404 *"},
+		{"GET", "/followups/new?child={outChild}", nil, "404 *"},
+		{"POST", "/followups/new", func() url.Values { return url.Values{"child_id": {c.child.ID}, "visited_on": {"2099-01-01"}} }, "404 422 404 404 422 422 422 404 *"},
+		{"POST", "/followups/new", func() url.Values { return url.Values{"child_id": {c.outChild.ID}} }, "404 *"},
+		{"GET", "/followups/0192f000-0000-7000-8000-000000000000", nil, "404 *"},
+		{"GET", "/children/{child}/followups", nil, "200 200 200 200 200 200 200 404 *"},
+		{"GET", "/children/{outChild}/followups", nil, "404 *"},
+		{"GET", "/followup-rules", nil, "200 200 200 200 200 200 200 200 404 404"},
+		{"POST", "/followup-rules", func() url.Values { return url.Values{"care_role": {"teacher"}, "category": {"left_behind"}, "every": {"0"}} }, "404 422 404 404 404 404 404 422 404 404"},
+		{"GET", "/notifications", nil, "200 200 200 200 200 200 200 404 *"},
 		{"GET", "/users", nil, "404 404 404 404 404 404 404 200 200 404"},
 		{"GET", "/users/new", nil, "404 404 404 404 404 404 404 200 404 404"},
 		{"GET", "/audit", nil, "404 404 404 404 404 404 404 404 404 200"},
@@ -245,7 +259,7 @@ func TestEnglishSwitch(t *testing.T) {
 		t.Fatalf("switch: %d → %q", r.status, r.location())
 	}
 	en := o.get("/children")
-	if got := navLabels(en.doc); strings.Join(got, "|") != "Overview|Children|Elders|Schools|Gaps|Bulk assign|Pairings|Import|My account" {
+	if got := navLabels(en.doc); strings.Join(got, "|") != "Overview|Children|Elders|Schools|Gaps|Bulk assign|Pairings|Follow-ups|Import|My account" {
 		t.Errorf("English header: %v", got)
 	}
 	if got := text(first(en.doc, "#logout")); got != "Log out" {

@@ -156,6 +156,18 @@ var routes = []route{
 	{"GET /gaps", fullUser, (*Web).gaps},
 	{"GET /gaps/children", fullUser, (*Web).gapChildren},
 
+	{"GET /tasks", fullUser, (*Web).tasks},
+	{"GET /followups", fullUser, (*Web).followups},
+	{"GET /followups/new", fullUser, (*Web).followupForm},
+	{"POST /followups/new", fullUser, (*Web).createFollowup},
+	{"GET /followups/{id}", fullUser, (*Web).followupPageOf},
+	{"GET /children/{id}/followups", fullUser, (*Web).childFollowups},
+	{"GET /followup-rules", fullUser, (*Web).rules},
+	{"POST /followup-rules", fullUser, (*Web).saveRule},
+	{"POST /followup-rules/{id}/delete", fullUser, (*Web).deleteRule},
+	{"GET /notifications", fullUser, (*Web).notifications},
+	{"POST /notifications/read", fullUser, (*Web).readNotifications},
+
 	{"GET /import", fullUser, (*Web).importForm},
 	{"POST /import", fullUser, (*Web).importUpload},
 	{"GET /import/{job}", fullUser, (*Web).importJob},
