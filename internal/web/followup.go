@@ -255,10 +255,10 @@ func (w *Web) followupRows(ctx context.Context, lg lang, items []followup.Follow
 // childFollowupsPage is the view model of a child's follow-ups.
 type childFollowupsPage struct {
 	Layout
-	Child      followup.Child
-	Rows       []followupRow
-	Total      int
-	RecordHref string
+	Child       followup.Child
+	Rows        []followupRow
+	Total       int
+	RecordHref  string
 	ProfileHref string
 }
 
@@ -291,12 +291,12 @@ func (w *Web) childFollowups(rw http.ResponseWriter, r *http.Request, id authn.I
 // followupsPage is the view model of the follow-ups in scope.
 type followupsPage struct {
 	Layout
-	Rows             []followupRow
-	Mine, Urgent     bool
-	From, To         string
-	Pager            pager
-	ExportHref       string
-	RulesHref        string
+	Rows         []followupRow
+	Mine, Urgent bool
+	From, To     string
+	Pager        pager
+	ExportHref   string
+	RulesHref    string
 }
 
 func (w *Web) followups(rw http.ResponseWriter, r *http.Request, id authn.Identity) error {

@@ -51,7 +51,8 @@ var (
 var pageNames = []string{"home", "login", "account", "users", "user", "audit", "error",
 	"followup_tasks", "followup_form", "followup_child", "followups", "followup", "followup_notifications", "followup_rules",
 	"children", "child", "recordform", "elders", "elder", "schools", "school", "import", "import_job",
-	"gaps", "gap_children", "region", "bulk", "mentors", "mentor", "my_children", "my_child"}
+	"gaps", "gap_children", "region", "bulk", "mentors", "mentor", "my_children", "my_child",
+	"needs", "need", "need_raise", "services", "service", "one_to_ones", "one_to_one"}
 
 // pages holds every page's template set for every language, parsed once
 // at start; the t function of a set speaks its language. The care
@@ -62,7 +63,7 @@ var pages = func() map[lang]map[string]*template.Template {
 		m[l] = map[string]*template.Template{}
 		for _, name := range pageNames {
 			m[l][name] = template.Must(template.New(name).Funcs(funcs(l)).
-				ParseFS(templateFS, "templates/layout.html", "templates/parts.html", "templates/careparts.html", "templates/"+name+".html"))
+				ParseFS(templateFS, "templates/layout.html", "templates/parts.html", "templates/careparts.html", "templates/serviceparts.html", "templates/"+name+".html"))
 		}
 	}
 	return m
@@ -163,6 +164,9 @@ func (w *Web) layout(r *http.Request, id authn.Identity, title string) Layout {
 		}
 		if isMentor(v) {
 			link("nav.my_children", "/my/children")
+		}
+		if seesNeeds(v) {
+			link("nav.needs", "/needs")
 		}
 		if hasTasks(v) {
 			link("nav.tasks", "/tasks")

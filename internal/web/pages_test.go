@@ -148,7 +148,9 @@ func TestEveryPageEveryRole(t *testing.T) {
 		{"GET", "/children/{child}/followups", nil, "200 200 200 200 200 200 200 404 *"},
 		{"GET", "/children/{outChild}/followups", nil, "404 *"},
 		{"GET", "/followup-rules", nil, "200 200 200 200 200 200 200 200 404 404"},
-		{"POST", "/followup-rules", func() url.Values { return url.Values{"care_role": {"teacher"}, "category": {"left_behind"}, "every": {"0"}} }, "404 422 404 404 404 404 404 422 404 404"},
+		{"POST", "/followup-rules", func() url.Values {
+			return url.Values{"care_role": {"teacher"}, "category": {"left_behind"}, "every": {"0"}}
+		}, "404 422 404 404 404 404 404 422 404 404"},
 		{"GET", "/notifications", nil, "200 200 200 200 200 200 200 404 *"},
 		{"GET", "/users", nil, "404 404 404 404 404 404 404 200 200 404"},
 		{"GET", "/users/new", nil, "404 404 404 404 404 404 404 200 404 404"},
