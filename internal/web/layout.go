@@ -52,7 +52,8 @@ var pageNames = []string{"home", "login", "account", "users", "user", "audit", "
 	"followup_tasks", "followup_form", "followup_child", "followups", "followup", "followup_notifications", "followup_rules",
 	"children", "child", "recordform", "elders", "elder", "schools", "school", "import", "import_job",
 	"gaps", "gap_children", "region", "bulk", "mentors", "mentor", "my_children", "my_child",
-	"needs", "need", "need_raise", "services", "service", "one_to_ones", "one_to_one"}
+	"needs", "need", "need_raise", "services", "service", "one_to_ones", "one_to_one",
+	"volunteers", "volunteer", "volunteer_hours", "orgs", "org", "activities", "activity"}
 
 // pages holds every page's template set for every language, parsed once
 // at start; the t function of a set speaks its language. The care
@@ -167,6 +168,9 @@ func (w *Web) layout(r *http.Request, id authn.Identity, title string) Layout {
 		}
 		if seesNeeds(v) {
 			link("nav.needs", "/needs")
+		}
+		if seesVolunteers(v) {
+			link("nav.volunteers", "/volunteers")
 		}
 		if hasTasks(v) {
 			link("nav.tasks", "/tasks")
