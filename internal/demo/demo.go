@@ -41,7 +41,9 @@ type Summary struct {
 	Care CareSummary
 	// Volunteers is what was set up of volunteers and activities.
 	Volunteers VolunteerSummary
-	Skipped    bool
+	// Followups is what was set up of follow-ups (the pilot town).
+	Followups FollowupSummary
+	Skipped   bool
 }
 
 // Settings keys Load writes.
@@ -146,6 +148,9 @@ func Load(ctx context.Context, a *app.App, out io.Writer) (Summary, error) {
 		return Summary{}, err
 	}
 	if sum.Volunteers, err = loadVolunteers(ctx, a, out); err != nil {
+		return Summary{}, err
+	}
+	if sum.Followups, err = loadFollowups(ctx, a, out); err != nil {
 		return Summary{}, err
 	}
 
