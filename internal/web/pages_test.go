@@ -218,6 +218,13 @@ func TestEveryPageEveryRole(t *testing.T) {
 	// The care network: the child paired with the mentor; a team member
 	// and a leader outside 昌宁县 that no page may show.
 	ids["{mentor}"] = c.plantCare(t)
+	// Care services: a menu service, needs, a one-to-one match (and a
+	// service and a need outside 昌宁县 that no page may show).
+	for k, v := range c.plantServices(t) {
+		ids[k] = v
+	}
+	rows = append(rows, serviceRows...)
+	careForbidden = append(careForbidden, outServiceName)
 	for k, v := range c.plantVolunteers(t) {
 		ids[k] = v
 	}
