@@ -59,6 +59,7 @@ var followupCatalog = map[string]message{
 	"fu.next_help":      {"留空则按随访周期规则推算。", "Empty: from the schedule."},
 	"fu.child_heading":  {"%s 的随访", "Follow-ups of %s"},
 	"fu.profile":        {"儿童档案", "Profile"},
+	"fu.profile_link":   {"随访记录", "Follow-ups"},
 	"fu.last_on":        {"最近一次随访", "Last visit"},
 	"fu.never":          {"尚未随访", "Never"},
 	"fu.not_planned":    {"未定", "Not planned"},
