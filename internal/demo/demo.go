@@ -43,7 +43,10 @@ type Summary struct {
 	Volunteers VolunteerSummary
 	// Followups is what was set up of follow-ups (the pilot town).
 	Followups FollowupSummary
-	Skipped   bool
+	// Services is what was set up of the service menu, needs and
+	// one-to-one help (the pilot town).
+	Services ServicesSummary
+	Skipped  bool
 }
 
 // Settings keys Load writes.
@@ -151,6 +154,9 @@ func Load(ctx context.Context, a *app.App, out io.Writer) (Summary, error) {
 		return Summary{}, err
 	}
 	if sum.Followups, err = loadFollowups(ctx, a, out); err != nil {
+		return Summary{}, err
+	}
+	if sum.Services, err = loadServices(ctx, a, out); err != nil {
 		return Summary{}, err
 	}
 
