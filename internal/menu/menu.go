@@ -313,14 +313,16 @@ func (st *Store) validate(ctx context.Context, q storage.Querier, v access.Viewe
 	if out.pid != "" {
 		if _, err := uuid.Parse(out.pid); err != nil {
 			fe.Add("provider_id", "提供方编号无效")
-		} else if out.pkind == ProviderSchool {
-			var name, region string
-			err := q.QueryRowContext(ctx, `SELECT name, region_code FROM schools WHERE id = ?`, out.pid).Scan(&name, &region)
+		} else if table, what := providerTable(out.pkind); table != "" {
+			// The provider's registry: schools, or package volunteer's
+			// social organisations and volunteers.
+			var name string
+			err := q.QueryRowContext(ctx, `SELECT name FROM `+table+` WHERE id = ?`, out.pid).Scan(&name)
 			switch {
 			case errors.Is(err, sql.ErrNoRows):
-				fe.Add("provider_id", "未找到该学校")
+				fe.Addf("provider_id", "未找到该%s", what)
 			case err != nil:
-				return out, errs.Wrap(err, "menu: school")
+				return out, errs.Wrap(err, "menu: provider")
 			default:
 				out.pname = name
 			}
@@ -529,6 +531,19 @@ func (st *Store) Archive(ctx context.Context, v access.Viewer, id string, versio
 		return err
 	})
 	return out, err
+}
+
+// providerTable names the registry of a provider kind and what it holds.
+func providerTable(kind string) (table, what string) {
+	switch kind {
+	case ProviderSchool:
+		return "schools", "学校"
+	case ProviderOrg:
+		return "social_orgs", "社会组织"
+	case ProviderVolunteer:
+		return "volunteers", "志愿者"
+	}
+	return "", ""
 }
 
 // owns says whether v's subtree holds a service kept at region code.

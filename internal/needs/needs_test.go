@@ -14,6 +14,7 @@ import (
 	"guanai/internal/menu"
 	"guanai/internal/needs"
 	"guanai/internal/storage"
+	"guanai/internal/volunteer"
 )
 
 // service puts a service on the menu in regions.
@@ -293,6 +294,33 @@ func TestMatching(t *testing.T) {
 	}
 	if _, err := match(n, kunming.ID); errs.As(err).Fields["service_id"] != "未找到该服务" {
 		t.Errorf("other city's service: %v", err)
+	}
+	// A volunteer of the registry serves where they are registered.
+	vol, err := f.a.Volunteers.CreateVolunteer(f.ctx, f.officer, volunteer.VolunteerInput{Name: "李志愿", Region: townA})
+	if err != nil {
+		t.Fatal(err)
+	}
+	volMatch := func(n needs.Need) (needs.Need, error) {
+		return f.a.Needs.Act(f.ctx, f.officer, n.ID, needs.Action{Action: needs.ActMatch, VolunteerID: vol.ID, Version: n.Version})
+	}
+	if m, err := volMatch(n); err != nil || m.VolunteerID != vol.ID || !strings.Contains(m.MatchedName, "李志愿") {
+		t.Errorf("volunteer match: %+v %v", m, err)
+	}
+	if _, err := volMatch(f.need(f.kid(villageB1).ID)); errs.As(err).Fields["volunteer_id"] == "" {
+		t.Errorf("volunteer of another township: %v", err)
+	}
+	if _, err := f.a.Needs.Act(f.ctx, f.officer, f.need(f.kid(villageA1).ID).ID, needs.Action{Action: needs.ActMatch, VolunteerID: kunming.ID, Version: 1}); errs.As(err).Fields["volunteer_id"] == "" {
+		t.Errorf("unknown volunteer: %v", err)
+	}
+	// A provider named by its registry id takes the registry's name.
+	byID, err := f.a.Menu.Create(f.ctx, f.officer, menu.Input{Name: "志愿陪伴", Kind: menu.KindCompanionship, ProviderKind: menu.ProviderVolunteer,
+		ProviderID: vol.ID, Regions: []string{townA}, Capacity: 2})
+	if err != nil || byID.ProviderName != "李志愿" {
+		t.Errorf("volunteer provider: %+v %v", byID, err)
+	}
+	if _, err := f.a.Menu.Create(f.ctx, f.officer, menu.Input{Name: "组织服务", Kind: menu.KindCompanionship, ProviderKind: menu.ProviderOrg,
+		ProviderID: vol.ID, Regions: []string{townA}, Capacity: 2}); errs.As(err).Fields["provider_id"] == "" {
+		t.Errorf("a volunteer's id as an organisation: %v", err)
 	}
 	apptest.CheckTallies(t, f.a)
 }

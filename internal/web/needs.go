@@ -11,6 +11,8 @@ import (
 	"guanai/internal/errs"
 	"guanai/internal/menu"
 	"guanai/internal/needs"
+	"guanai/internal/regions"
+	"guanai/internal/volunteer"
 )
 
 // The needs list (清单式服务, issue 8): the needs of the viewer's area with
@@ -206,8 +208,24 @@ func (w *Web) needActionForms(ctx context.Context, lg lang, v access.Viewer, n n
 				label := s.Name + " · " + needKindLabel(lg, s.Kind) + " · " + lg.T("menu.places", s.Capacity-s.InUse, s.Capacity)
 				opts = append(opts, option{Value: s.ID, Label: label, Selected: val(a, "service_id") == s.ID})
 			}
-			af.Fields = []formField{{Name: "service_id", Label: lg.T("needs.service"), Kind: "select", Required: true, Options: opts,
-				Help: lg.T("needs.service_help")}, note}
+			af.Fields = []formField{{Name: "service_id", Label: lg.T("needs.service"), Kind: "select", Options: opts,
+				Help: lg.T("needs.service_help")}}
+			// Or a volunteer of the registry who serves where the child lives.
+			vs, err := w.app.Volunteers.Volunteers(ctx, v, volunteer.VolunteerFilter{})
+			if err != nil {
+				return nil, err
+			}
+			vopts := []option{{Label: lg.T("form.choose")}}
+			for _, vo := range vs {
+				if lo, hi := regions.Range(vo.Region); n.VillageCode >= lo && n.VillageCode < hi {
+					vopts = append(vopts, option{Value: vo.ID, Label: vo.Name, Selected: val(a, "volunteer_id") == vo.ID})
+				}
+			}
+			if len(vopts) > 1 {
+				af.Fields = append(af.Fields, formField{Name: "volunteer_id", Label: lg.T("needs.volunteer"), Kind: "select", Options: vopts,
+					Help: lg.T("needs.volunteer_help")})
+			}
+			af.Fields = append(af.Fields, note)
 		case needs.ActDeliver:
 			af.Fields = []formField{{Name: "on", Label: lg.T("needs.delivered_on"), Kind: "date", Value: val(a, "on"), Help: lg.T("needs.on_help")}, note}
 		case needs.ActClose:
@@ -224,8 +242,6 @@ func (w *Web) needActionForms(ctx context.Context, lg lang, v access.Viewer, n n
 				switch k {
 				case "note":
 					named[a+"-note"] = msg
-				case "volunteer_id":
-					named["service_id"] = msg
 				default:
 					named[k] = msg
 				}
@@ -281,7 +297,7 @@ func (w *Web) actOnNeed(rw http.ResponseWriter, r *http.Request, id authn.Identi
 		return err
 	}
 	a := postValue(r, "action")
-	in := needs.Action{Action: a, ServiceID: postValue(r, "service_id"), On: postValue(r, "on"), Note: postValue(r, a+"-note"), Version: ver}
+	in := needs.Action{Action: a, ServiceID: postValue(r, "service_id"), VolunteerID: postValue(r, "volunteer_id"), On: postValue(r, "on"), Note: postValue(r, a+"-note"), Version: ver}
 	_, err = w.app.Needs.Act(r.Context(), v, r.PathValue("id"), in)
 	if err == nil {
 		return seeOther(rw, r, "/needs/"+r.PathValue("id")+"?n=need_"+a)
