@@ -248,8 +248,8 @@ const (
 	ActCancel  = "cancel"  // open or matched → cancelled, with a reason (Note)
 )
 
-// Actions lists the actions.
-var Actions = []string{ActMatch, ActUnmatch, ActDeliver, ActClose, ActCancel}
+// Actions lists the actions, the ones that move a need forward first.
+var Actions = []string{ActMatch, ActDeliver, ActClose, ActUnmatch, ActCancel}
 
 // ActionLabel returns an action in Chinese.
 func ActionLabel(a string) string {
