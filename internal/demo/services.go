@@ -27,6 +27,9 @@ type ServicesSummary struct {
 // menu as loaded).
 const demoProvider = "昌宁县关爱留守儿童社会工作服务中心"
 
+// demoGoal is the goal of the demonstration one-to-one match.
+const demoGoal = "每周一次陪伴阅读和作业辅导"
+
 // demoServices is the demonstration menu: name, kind, provider kind,
 // schedule, capacity.
 var demoServices = []struct {
@@ -49,9 +52,18 @@ var demoServices = []struct {
 func loadServices(ctx context.Context, a *app.App, out io.Writer) (ServicesSummary, error) {
 	var sum ServicesSummary
 	q := a.DB.Reader()
-	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM services WHERE provider_name = ?`, demoProvider).Scan(&sum.Services); err != nil || sum.Services > 0 {
+	lo, hi := regions.Range(PilotTown)
+	// Already loaded: say what is there.
+	err := q.QueryRowContext(ctx, `SELECT COUNT(*),
+		(SELECT COUNT(*) FROM needs WHERE village_code >= ? AND village_code < ? AND source = ?),
+		(SELECT COUNT(*) FROM one_to_one WHERE goal = ?),
+		(SELECT COUNT(*) FROM one_to_one_logs l JOIN one_to_one m ON m.id = l.match_id WHERE m.goal = ?)
+		FROM services WHERE provider_name = ?`, lo, hi, needs.SourceDirect, demoGoal, demoGoal, demoProvider).
+		Scan(&sum.Services, &sum.Needs, &sum.OneToOne, &sum.Logged)
+	if err != nil || sum.Services > 0 {
 		return sum, err
 	}
+	sum = ServicesSummary{}
 	sys := access.System()
 	county := PilotTown[:6] + "000000"
 	var svcs []menu.Service
@@ -66,7 +78,6 @@ func loadServices(ctx context.Context, a *app.App, out io.Writer) (ServicesSumma
 	sum.Services = len(svcs)
 
 	// Needs of the pilot town's youngest-first left-behind children.
-	lo, hi := regions.Range(PilotTown)
 	rows, err := q.QueryContext(ctx, `SELECT id FROM children WHERE village_code >= ? AND village_code < ? AND left_behind = ? AND archived_at IS NULL
 		ORDER BY village_code, birth_date DESC, name LIMIT 8`, lo, hi, true)
 	if err != nil {
@@ -136,7 +147,7 @@ func loadServices(ctx context.Context, a *app.App, out io.Writer) (ServicesSumma
 		return sum, err
 	}
 	if err == nil {
-		m, err := a.Needs.StartOneToOne(ctx, sys, needs.OneToOneInput{PairingID: pairing, Goal: "每周一次陪伴阅读和作业辅导", From: from.Format(time.DateOnly)})
+		m, err := a.Needs.StartOneToOne(ctx, sys, needs.OneToOneInput{PairingID: pairing, Goal: demoGoal, From: from.Format(time.DateOnly)})
 		if err != nil {
 			return sum, fmt.Errorf("demo: one-to-one: %w", err)
 		}
