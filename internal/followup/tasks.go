@@ -249,9 +249,10 @@ func (s *Store) ledNodes(ctx context.Context, q storage.Querier, v access.Viewer
 // escalated returns the visits under a township or county node overdue by
 // at least the delay of the node's level. For each rule the cut-off is a
 // date: a holder who started on or before it and whose role has made no
-// visit after it is overdue past the delay; the query reads the node's
-// children by the village index and each role's latest visit by
-// followups_child.
+// visit after it is overdue past the delay. The query reads the node's
+// children by the village index, their team members of the rules' roles
+// and, for each, one probe of followups_child for a visit after the
+// latest cut-off.
 func (s *Store) escalated(ctx context.Context, q storage.Querier, rules []Rule, node string, today time.Time) ([]Task, error) {
 	level := LevelCounty
 	if regions.LevelOf(node) == regions.Township {
@@ -263,21 +264,27 @@ func (s *Store) escalated(ctx context.Context, q storage.Querier, rules []Rule, 
 		}
 		return r.CountyDays
 	}
-	lo, hi := regions.Range(node)
-	args := []any{lo, hi}
-	var conds []string
+	// One cut-off for all the rules, the latest of theirs: a superset
+	// that costs one probe of followups_child per team member; the exact
+	// rule of each child (its strictest) is applied below.
+	var cut time.Time
+	roles := []any{}
 	for _, r := range rules {
-		cut := r.LatestBase(today.AddDate(0, 0, -delay(r))).Format(storage.DateLayout)
-		cat := `c.left_behind = ?`
-		catArg := any(true)
-		if r.Category == CategoryDifficulty {
-			cat, catArg = `c.difficulty <> ?`, any("")
+		if c := r.LatestBase(today.AddDate(0, 0, -delay(r))); c.After(cut) {
+			cut = c
 		}
-		conds = append(conds, `(m.role = ? AND `+cat+` AND m.from_on <= ? AND NOT EXISTS (SELECT 1 FROM followups f WHERE f.child_id = c.id AND f.care_role = m.role AND f.visited_on > ?))`)
-		args = append(args, r.CareRole, catArg, cut, cut)
+		if !slices.Contains(roles, any(r.CareRole)) {
+			roles = append(roles, r.CareRole)
+		}
 	}
+	lo, hi := regions.Range(node)
+	cutText := cut.Format(storage.DateLayout)
+	args := append([]any{lo, hi}, roles...)
+	args = append(args, cutText, cutText)
+	marks := strings.TrimSuffix(strings.Repeat("?, ", len(roles)), ", ")
 	rows, err := q.QueryContext(ctx, `SELECT `+obligationCols+` FROM children c JOIN care_members m ON m.child_id = c.id AND m.to_on IS NULL
-		WHERE c.village_code >= ? AND c.village_code < ? AND c.archived_at IS NULL AND (`+strings.Join(conds, " OR ")+`)`, args...)
+		WHERE c.village_code >= ? AND c.village_code < ? AND c.archived_at IS NULL AND m.role IN (`+marks+`) AND m.from_on <= ?
+		AND NOT EXISTS (SELECT 1 FROM followups f WHERE f.child_id = c.id AND f.care_role = m.role AND f.visited_on > ?)`, args...)
 	if err != nil {
 		return nil, errs.Wrap(err, "followup: escalated")
 	}
