@@ -45,12 +45,15 @@ type Sensitive struct {
 	IDNumber   bool // resident ID numbers, the child's and the guardian's
 	Health     bool // health flags and disability
 	Difficulty bool // difficulty categories (poverty, guardianship)
+	// MentalHealth is psychological detail: the psychology notes of
+	// follow-ups (package followup).
+	MentalHealth bool
 }
 
 // System is the viewer of command-line tools and scheduled jobs: the whole
 // tree, every field.
 func System() Viewer {
-	return Viewer{Name: "系统", May: Sensitive{IDNumber: true, Health: true, Difficulty: true}, CanWrite: true}
+	return Viewer{Name: "系统", May: Sensitive{IDNumber: true, Health: true, Difficulty: true, MentalHealth: true}, CanWrite: true}
 }
 
 // RegionRange returns the viewer's subtree as a half-open code range.

@@ -74,14 +74,20 @@ func Has(roles []string, r string) bool { return slices.Contains(roles, r) }
 // ViewerFor returns what u may see and do with census records: the one
 // mapping from roles to scope and field rights.
 //
-//	role           scope            write  ID numbers  health  difficulty
-//	leader         region subtree   no     yes         yes     yes
-//	officer        region subtree   yes    yes         yes     yes
-//	principal      own school       yes    yes         yes     yes
-//	teacher        own class        yes    no          yes     yes
-//	social_worker  region subtree   no     no          yes     yes
-//	counsellor     region subtree   no     no          yes     yes
-//	mentor         paired children  no     no          no      no    (Viewer.PairedWith; read through package care)
+//	role           scope            write  ID numbers  health  difficulty  mental health
+//	leader         region subtree   no     yes         yes     yes         no
+//	officer        region subtree   yes    yes         yes     yes         yes
+//	principal      own school       yes    yes         yes     yes         no
+//	teacher        own class        yes    no          yes     yes         no
+//	social_worker  region subtree   no     no          yes     yes         yes
+//	counsellor     region subtree   no     no          yes     yes         yes
+//	mentor         paired children  no     no          no      no          no    (Viewer.PairedWith; read through package care)
+//
+// Mental health (the psychology notes of follow-ups) is for those who
+// follow a child's case: the children's director (officer), social
+// workers and counsellors; leaders, school staff and mentors see the
+// rating, not the note.
+//
 //	sysadmin, secadmin, auditor: no census records at all
 //
 // A user with several data roles gets the widest scope among them and the
@@ -93,16 +99,16 @@ func ViewerFor(u User, ip string) access.Viewer {
 		switch r {
 		case RoleLeader:
 			regionScoped = true
-			v.May = access.Sensitive{IDNumber: true, Health: true, Difficulty: true}
+			v.May.IDNumber, v.May.Health, v.May.Difficulty = true, true, true
 		case RoleOfficer:
 			regionScoped = true
-			v.May = access.Sensitive{IDNumber: true, Health: true, Difficulty: true}
+			v.May = access.Sensitive{IDNumber: true, Health: true, Difficulty: true, MentalHealth: true}
 			v.CanWrite = true
 		case RoleSocialWorker, RoleCounsellor:
 			regionScoped = true
-			v.May.Health, v.May.Difficulty = true, true
+			v.May.Health, v.May.Difficulty, v.May.MentalHealth = true, true, true
 		case RolePrincipal:
-			v.May = access.Sensitive{IDNumber: true, Health: true, Difficulty: true}
+			v.May.IDNumber, v.May.Health, v.May.Difficulty = true, true, true
 			v.CanWrite = true
 		case RoleTeacher:
 			v.May.Health, v.May.Difficulty = true, true

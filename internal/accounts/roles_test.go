@@ -16,6 +16,8 @@ func TestViewerFor(t *testing.T) {
 	const school, class = "0190a5d0-0000-7000-8000-000000000001", "0190a5d0-0000-7000-8000-000000000002"
 	all := access.Sensitive{IDNumber: true, Health: true, Difficulty: true}
 	noID := access.Sensitive{Health: true, Difficulty: true}
+	allMH := access.Sensitive{IDNumber: true, Health: true, Difficulty: true, MentalHealth: true}
+	noIDMH := access.Sensitive{Health: true, Difficulty: true, MentalHealth: true}
 	region := func(write bool, may access.Sensitive) access.Viewer {
 		return access.Viewer{Region: changning, CanWrite: write, May: may}
 	}
@@ -28,7 +30,7 @@ func TestViewerFor(t *testing.T) {
 		want          access.Viewer // identity fields are filled in below
 	}{
 		{"leader", []string{accounts.RoleLeader}, "", "", false, region(false, all)},
-		{"officer", []string{accounts.RoleOfficer}, "", "", false, region(true, all)},
+		{"officer", []string{accounts.RoleOfficer}, "", "", false, region(true, allMH)},
 		{"principal", []string{accounts.RolePrincipal}, school, "", false,
 			access.Viewer{Region: changning, SchoolID: school, CanWrite: true, May: all}},
 		{"principal without a school", []string{accounts.RolePrincipal}, "", "", false,
@@ -37,24 +39,24 @@ func TestViewerFor(t *testing.T) {
 			access.Viewer{Region: changning, SchoolID: school, ClassID: class, CanWrite: true, May: noID}},
 		{"teacher without a class", []string{accounts.RoleTeacher}, school, "", false,
 			access.Viewer{Region: changning, SchoolID: school, Nobody: true, CanWrite: true, May: noID}},
-		{"social worker", []string{accounts.RoleSocialWorker}, "", "", false, region(false, noID)},
-		{"counsellor", []string{accounts.RoleCounsellor}, "", "", false, region(false, noID)},
+		{"social worker", []string{accounts.RoleSocialWorker}, "", "", false, region(false, noIDMH)},
+		{"counsellor", []string{accounts.RoleCounsellor}, "", "", false, region(false, noIDMH)},
 		{"mentor", []string{accounts.RoleMentor}, "", "", false, access.Viewer{Region: changning, PairedWith: "u1"}},
 		{"sysadmin", []string{accounts.RoleSysadmin}, "", "", false, nobody},
 		{"secadmin", []string{accounts.RoleSecadmin}, "", "", false, nobody},
 		{"auditor", []string{accounts.RoleAuditor}, "", "", false, nobody},
 		{"no role", []string{}, "", "", false, nobody},
 		// Several roles: the widest scope, the union of rights.
-		{"teacher and officer", []string{accounts.RoleTeacher, accounts.RoleOfficer}, school, class, false, region(true, all)},
-		{"officer and teacher", []string{accounts.RoleOfficer, accounts.RoleTeacher}, school, class, false, region(true, all)},
+		{"teacher and officer", []string{accounts.RoleTeacher, accounts.RoleOfficer}, school, class, false, region(true, allMH)},
+		{"officer and teacher", []string{accounts.RoleOfficer, accounts.RoleTeacher}, school, class, false, region(true, allMH)},
 		{"leader and teacher", []string{accounts.RoleLeader, accounts.RoleTeacher}, school, class, false, region(true, all)},
 		{"teacher and leader", []string{accounts.RoleTeacher, accounts.RoleLeader}, school, class, false, region(true, all)},
-		{"counsellor and principal", []string{accounts.RoleCounsellor, accounts.RolePrincipal}, school, "", false, region(true, all)},
+		{"counsellor and principal", []string{accounts.RoleCounsellor, accounts.RolePrincipal}, school, "", false, region(true, allMH)},
 		{"principal and teacher", []string{accounts.RolePrincipal, accounts.RoleTeacher}, school, class, false,
 			access.Viewer{Region: changning, SchoolID: school, CanWrite: true, May: all}},
 		{"teacher and principal", []string{accounts.RoleTeacher, accounts.RolePrincipal}, school, class, false,
 			access.Viewer{Region: changning, SchoolID: school, CanWrite: true, May: all}},
-		{"mentor and social worker", []string{accounts.RoleMentor, accounts.RoleSocialWorker}, "", "", false, region(false, noID)},
+		{"mentor and social worker", []string{accounts.RoleMentor, accounts.RoleSocialWorker}, "", "", false, region(false, noIDMH)},
 		{"inactive officer", []string{accounts.RoleOfficer}, "", "", true, nobody},
 		{"inactive teacher", []string{accounts.RoleTeacher}, school, class, true,
 			access.Viewer{Region: changning, SchoolID: school, ClassID: class, Nobody: true}},

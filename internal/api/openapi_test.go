@@ -409,6 +409,15 @@ func TestResponsesMatchSchema(t *testing.T) {
 	// The care network.
 	driveCareRoutes(t, e)
 
+	// Volunteers, social organisations, service hours and activities.
+	driveVolunteerRoutes(t, e)
+
+	// Care services: the menu, needs, one-to-one.
+	driveServiceRoutes(t, e)
+
+	// Follow-ups, tasks, schedule rules and notifications.
+	driveFollowupRoutes(t, e)
+
 	// Logging in, the caller's own account, users and the audit log.
 	driveAccountRoutes(t, e)
 

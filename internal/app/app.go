@@ -13,11 +13,15 @@ import (
 	"guanai/internal/care"
 	"guanai/internal/children"
 	"guanai/internal/elders"
+	"guanai/internal/followup"
+	"guanai/internal/menu"
+	"guanai/internal/needs"
 	"guanai/internal/regions"
 	"guanai/internal/schools"
 	"guanai/internal/storage"
 	"guanai/internal/tally"
 	"guanai/internal/vault"
+	"guanai/internal/volunteer"
 )
 
 // App is a running guanai: the database and the domain stores.
@@ -31,6 +35,15 @@ type App struct {
 	Elders   *elders.Store
 	Accounts *accounts.Store
 	Care     *care.Store
+	// Followups keeps follow-ups, schedule rules, task lists and
+	// notifications.
+	Followups *followup.Store
+	// Volunteers keeps volunteers, social organisations, service hours and
+	// group activities.
+	Volunteers *volunteer.Store
+	// Menu is the service menu; Needs the needs list and one-to-one matches.
+	Menu  *menu.Store
+	Needs *needs.Store
 }
 
 // Open opens the database, applies migrations, loads the region tree into
@@ -102,23 +115,28 @@ func open(ctx context.Context, cfg Config, db *storage.DB, log io.Writer) (*App,
 	if policy == (accounts.Policy{}) {
 		policy = accounts.DefaultPolicy()
 	}
+	mn := menu.NewStore(db, rs)
 	return &App{
-		Accounts: accounts.NewStore(db, v, rs, policy),
-		Config:   cfg,
-		DB:       db,
-		Vault:    v,
-		Regions:  rs,
-		Schools:  schools.NewStore(db, rs),
-		Children: children.NewStore(db, v, rs),
-		Elders:   elders.NewStore(db, v, rs),
-		Care:     care.NewStore(db, rs, cfg.Pairings),
+		Menu:       mn,
+		Needs:      needs.NewStore(db, rs, mn),
+		Accounts:   accounts.NewStore(db, v, rs, policy),
+		Config:     cfg,
+		DB:         db,
+		Vault:      v,
+		Regions:    rs,
+		Schools:    schools.NewStore(db, rs),
+		Children:   children.NewStore(db, v, rs),
+		Elders:     elders.NewStore(db, v, rs),
+		Care:       care.NewStore(db, rs, cfg.Pairings),
+		Followups:  followup.NewStore(db),
+		Volunteers: volunteer.NewStore(db, rs),
 	}, nil
 }
 
 // Tallies lists every domain's counters (package tally), for Ensure at
 // start and for the exactness tests.
 func Tallies() []tally.Rebuilder {
-	return []tally.Rebuilder{children.Tallies()}
+	return append([]tally.Rebuilder{children.Tallies(), needs.Rebuilder()}, volunteer.Rebuilders()...)
 }
 
 // openVault loads the master key and checks its fingerprint against the one

@@ -38,8 +38,15 @@ type Summary struct {
 	LeftBehind int // children classified as rural left-behind on the day of the load
 	Elders     int
 	// Care is what was set up of the care network (the pilot town).
-	Care    CareSummary
-	Skipped bool
+	Care CareSummary
+	// Volunteers is what was set up of volunteers and activities.
+	Volunteers VolunteerSummary
+	// Followups is what was set up of follow-ups (the pilot town).
+	Followups FollowupSummary
+	// Services is what was set up of the service menu, needs and
+	// one-to-one help (the pilot town).
+	Services ServicesSummary
+	Skipped  bool
 }
 
 // Settings keys Load writes.
@@ -141,6 +148,15 @@ func Load(ctx context.Context, a *app.App, out io.Writer) (Summary, error) {
 	}
 
 	if sum.Care, err = loadCare(ctx, a, p, out); err != nil {
+		return Summary{}, err
+	}
+	if sum.Volunteers, err = loadVolunteers(ctx, a, out); err != nil {
+		return Summary{}, err
+	}
+	if sum.Followups, err = loadFollowups(ctx, a, out); err != nil {
+		return Summary{}, err
+	}
+	if sum.Services, err = loadServices(ctx, a, out); err != nil {
 		return Summary{}, err
 	}
 

@@ -445,6 +445,9 @@ type childPage struct {
 	// Care is the care network (负责链), nil when the viewer may not read
 	// it.
 	Care *careView
+	// Needs is the child's needs section (需求), nil when the viewer reads
+	// no needs.
+	Needs *childNeedsView
 }
 
 // childView is a child's record as the profile shows it, in words.
@@ -571,6 +574,9 @@ func (w *Web) childPage(r *http.Request, id authn.Identity, c children.Child, re
 	case err == nil:
 		p.Care = &cn
 	case errs.CodeOf(err) != errs.NotFound && errs.CodeOf(err) != errs.Forbidden:
+		return p, err
+	}
+	if p.Needs, err = w.childNeeds(ctx, lg, id, c.ID, "", "", nil); err != nil {
 		return p, err
 	}
 	hs, err := w.app.Children.History(ctx, v, c.ID)

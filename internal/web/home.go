@@ -30,7 +30,15 @@ type homePage struct {
 	// shows when Mentor).
 	Mentor  bool
 	Mentees int
+	// Tasks are the first of the user's follow-up tasks (HasTasks: the
+	// section shows), with the counts of the whole list.
+	HasTasks                    bool
+	Tasks                       []taskView
+	Overdue, DueSoon, Escalated int
 }
+
+// homeTasks is how many follow-up tasks the overview lists.
+const homeTasks = 5
 
 // recentChange is a child recently registered or changed.
 type recentChange struct {
@@ -90,6 +98,15 @@ func (w *Web) home(rw http.ResponseWriter, r *http.Request, id authn.Identity) e
 		p.Mentor, p.Mentees = true, len(ms)
 	}
 	p.Engine = string(w.app.DB.Dialect())
+	if hasTasks(v) {
+		list, err := w.app.Followups.Tasks(ctx, v)
+		if err != nil {
+			return err
+		}
+		p.HasTasks, p.Overdue, p.DueSoon, p.Escalated = true, list.Overdue, list.DueSoon, list.Escalated
+		list.Items = list.Items[:min(len(list.Items), homeTasks)]
+		p.Tasks = w.taskViews(ctx, lg, list)
+	}
 	if seesChildren(v) {
 		p.ChildrenHref = "/children"
 		p.LeftBehindHref = "/children?category=" + children.CategoryLeftBehind

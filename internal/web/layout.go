@@ -49,8 +49,11 @@ var (
 // pageNames are the pages, each a template file parsed with the shared
 // frame (layout.html) and the shared parts (parts.html).
 var pageNames = []string{"home", "login", "account", "users", "user", "audit", "error",
+	"followup_tasks", "followup_form", "followup_child", "followups", "followup", "followup_notifications", "followup_rules",
 	"children", "child", "recordform", "elders", "elder", "schools", "school", "import", "import_job",
-	"gaps", "gap_children", "region", "bulk", "mentors", "mentor", "my_children", "my_child"}
+	"gaps", "gap_children", "region", "bulk", "mentors", "mentor", "my_children", "my_child",
+	"needs", "need", "need_raise", "services", "service", "one_to_ones", "one_to_one",
+	"volunteers", "volunteer", "volunteer_hours", "orgs", "org", "activities", "activity"}
 
 // pages holds every page's template set for every language, parsed once
 // at start; the t function of a set speaks its language. The care
@@ -61,7 +64,7 @@ var pages = func() map[lang]map[string]*template.Template {
 		m[l] = map[string]*template.Template{}
 		for _, name := range pageNames {
 			m[l][name] = template.Must(template.New(name).Funcs(funcs(l)).
-				ParseFS(templateFS, "templates/layout.html", "templates/parts.html", "templates/careparts.html", "templates/"+name+".html"))
+				ParseFS(templateFS, "templates/layout.html", "templates/parts.html", "templates/careparts.html", "templates/serviceparts.html", "templates/"+name+".html"))
 		}
 	}
 	return m
@@ -101,6 +104,10 @@ type Layout struct {
 	// Refresh, when set, reloads the page after that many seconds in a
 	// browser without JavaScript (htmx polls instead).
 	Refresh string
+	// Notifications says the header links to the user's notifications;
+	// Unread is how many of them are unread.
+	Notifications bool
+	Unread        int
 }
 
 // NavLink is one link of the header.
@@ -159,6 +166,15 @@ func (w *Web) layout(r *http.Request, id authn.Identity, title string) Layout {
 		if isMentor(v) {
 			link("nav.my_children", "/my/children")
 		}
+		if seesNeeds(v) {
+			link("nav.needs", "/needs")
+		}
+		if seesVolunteers(v) {
+			link("nav.volunteers", "/volunteers")
+		}
+		if hasTasks(v) {
+			link("nav.tasks", "/tasks")
+		}
 		if mayImport(v) {
 			link("nav.import", "/import")
 		}
@@ -170,6 +186,12 @@ func (w *Web) layout(r *http.Request, id authn.Identity, title string) Layout {
 		}
 	}
 	link("nav.account", "/account")
+	if !id.User.Restricted() && hasTasks(id.Viewer) {
+		l.Notifications = true
+		// A count that cannot be read leaves the badge out rather than
+		// fail the page.
+		l.Unread, _ = w.app.Followups.Unread(r.Context(), id.Viewer)
+	}
 	return l
 }
 

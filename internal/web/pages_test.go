@@ -136,6 +136,57 @@ func TestEveryPageEveryRole(t *testing.T) {
 		{"POST", "/schools/{school}/principal", func() url.Values { return url.Values{"pos-principal-name": {""}} }, "404 422 404 *"},
 		{"POST", "/schools/{school}/classes/{class}/homeroom", func() url.Values { return url.Values{"pos-homeroom-" + c.class.ID + "-name": {""}} }, "404 422 422 404 *"},
 		{"POST", "/schools/{outSchool}/principal", func() url.Values { return url.Values{"pos-principal-name": {"某人"}} }, "404 *"},
+		// Follow-ups, tasks, schedules and notifications (issue 8).
+		{"GET", "/tasks", nil, "200 200 200 200 200 200 200 404 *"},
+		{"GET", "/followups", nil, "200 200 200 200 200 200 200 404 *"},
+		{"GET", "/followups?mine=1&urgent=1&from=2026-01-01&to=bad", nil, "200 200 200 200 200 200 200 404 *"},
+		{"GET", "/followups/new?child={child}", nil, "404 200 404 404 200 200 200 404 *"},
+		{"GET", "/followups/new?child={outChild}", nil, "404 *"},
+		{"POST", "/followups/new", func() url.Values { return url.Values{"child_id": {c.child.ID}, "visited_on": {"2099-01-01"}} }, "404 422 404 404 422 422 422 404 *"},
+		{"POST", "/followups/new", func() url.Values { return url.Values{"child_id": {c.outChild.ID}} }, "404 *"},
+		{"GET", "/followups/0192f000-0000-7000-8000-000000000000", nil, "404 *"},
+		{"GET", "/children/{child}/followups", nil, "200 200 200 200 200 200 200 404 *"},
+		{"GET", "/children/{outChild}/followups", nil, "404 *"},
+		{"GET", "/followup-rules", nil, "200 200 200 200 200 200 200 200 404 404"},
+		{"POST", "/followup-rules", func() url.Values {
+			return url.Values{"care_role": {"teacher"}, "category": {"left_behind"}, "every": {"0"}}
+		}, "404 422 404 404 404 404 404 422 404 404"},
+		{"GET", "/notifications", nil, "200 200 200 200 200 200 200 404 *"},
+		// Volunteers, social organisations, service hours, activities (issue 8).
+		{"GET", "/volunteers", nil, "200 200 404 404 200 200 200 404 *"},
+		{"GET", "/volunteers?q=张&all=1", nil, "200 200 404 404 200 200 200 404 *"},
+		{"GET", "/volunteers/new", nil, "404 200 404 *"},
+		{"POST", "/volunteers/new", func() url.Values { return url.Values{"name": {""}, "region_code": {changning}} }, "404 422 404 *"},
+		{"GET", "/volunteers/{vol}", nil, "200 200 404 404 200 200 200 404 *"},
+		{"GET", "/volunteers/{vol}/hours", nil, "200 200 404 404 200 200 200 404 *"},
+		{"GET", "/volunteers/{vol}/edit", nil, "404 200 404 *"},
+		{"POST", "/volunteers/{vol}/edit", func() url.Values {
+			return url.Values{"version": {"9"}, "name": {"张志愿"}, "region_code": {changning}}
+		}, "404 409 404 *"},
+		{"POST", "/volunteers/{vol}/services", func() url.Values { return url.Values{"hours": {"25"}, "content": {"陪伴"}} }, "404 422 404 404 422 404 *"},
+		{"POST", "/services/{rec}/answer", func() url.Values { return url.Values{"version": {"1"}, "decision": {"dispute"}} }, "403 403 404 404 403 422 403 404 *"},
+		{"GET", "/volunteers/{outVol}", nil, "404 *"},
+		{"GET", "/volunteers/{outVol}/hours", nil, "404 *"},
+		{"POST", "/volunteers/{outVol}/services", func() url.Values { return url.Values{"hours": {"1"}, "content": {"陪伴"}} }, "404 *"},
+		{"GET", "/orgs", nil, "200 200 404 404 200 200 200 404 *"},
+		{"GET", "/orgs/new", nil, "404 200 404 *"},
+		{"POST", "/orgs/new", func() url.Values {
+			return url.Values{"name": {"某组织"}, "credit_code": {"91350100M000100Y44"}, "region_code": {changning}}
+		}, "404 422 404 *"},
+		{"GET", "/orgs/{org}", nil, "200 200 404 404 200 404 200 404 *"},
+		{"GET", "/orgs/{org}/edit", nil, "404 200 404 *"},
+		{"GET", "/orgs/{outOrg}", nil, "404 *"},
+		{"GET", "/activities", nil, "200 200 404 404 200 200 200 404 *"},
+		{"GET", "/activities?kind=drowning", nil, "200 200 404 404 200 200 200 404 *"},
+		{"GET", "/activities/new", nil, "404 200 404 404 200 404 *"},
+		{"POST", "/activities/new", func() url.Values { return url.Values{"title": {""}, "region_code": {changning}} }, "404 422 404 404 422 404 *"},
+		{"GET", "/activities/{act}?q=李", nil, "200 200 404 404 200 404 200 404 *"},
+		{"GET", "/activities/{act}/edit", nil, "404 200 404 404 200 404 *"},
+		{"POST", "/activities/{act}/children", func() url.Values { return url.Values{"child_id": {c.outChild.ID}} }, "404 422 404 404 422 404 *"},
+		{"POST", "/activities/{act}/services", func() url.Values { return url.Values{"hours": {"25"}, "content": {"讲课"}} }, "404 422 404 404 422 404 *"},
+		{"POST", "/activities/{act}/photos", func() url.Values { return url.Values{} }, "404 422 404 404 422 404 *"},
+		{"GET", "/activities/{outAct}", nil, "404 *"},
+		{"POST", "/activities/{outAct}/photos", func() url.Values { return url.Values{} }, "404 *"},
 		{"GET", "/users", nil, "404 404 404 404 404 404 404 200 200 404"},
 		{"GET", "/users/new", nil, "404 404 404 404 404 404 404 200 404 404"},
 		{"GET", "/audit", nil, "404 404 404 404 404 404 404 404 404 200"},
@@ -167,6 +218,17 @@ func TestEveryPageEveryRole(t *testing.T) {
 	// The care network: the child paired with the mentor; a team member
 	// and a leader outside 昌宁县 that no page may show.
 	ids["{mentor}"] = c.plantCare(t)
+	// Care services: a menu service, needs, a one-to-one match (and a
+	// service and a need outside 昌宁县 that no page may show).
+	for k, v := range c.plantServices(t) {
+		ids[k] = v
+	}
+	rows = append(rows, serviceRows...)
+	careForbidden = append(careForbidden, outServiceName)
+	for k, v := range c.plantVolunteers(t) {
+		ids[k] = v
+	}
+	careForbidden = append(careForbidden, outVolunteerName, outOrgName, outActivityName)
 	checked := 0
 	for _, lang := range []string{"zh", "en"} {
 		for ri, role := range roles {
@@ -245,7 +307,7 @@ func TestEnglishSwitch(t *testing.T) {
 		t.Fatalf("switch: %d → %q", r.status, r.location())
 	}
 	en := o.get("/children")
-	if got := navLabels(en.doc); strings.Join(got, "|") != "Overview|Children|Elders|Schools|Gaps|Bulk assign|Pairings|Import|My account" {
+	if got := navLabels(en.doc); strings.Join(got, "|") != "Overview|Children|Elders|Schools|Gaps|Bulk assign|Pairings|Needs|Volunteers|Follow-ups|Import|My account" {
 		t.Errorf("English header: %v", got)
 	}
 	if got := text(first(en.doc, "#logout")); got != "Log out" {

@@ -30,6 +30,7 @@ import (
 	"guanai/internal/authn"
 	"guanai/internal/census"
 	"guanai/internal/errs"
+	"guanai/internal/volunteer"
 )
 
 // Web serves the HTML pages.
@@ -156,6 +157,61 @@ var routes = []route{
 	{"GET /gaps", fullUser, (*Web).gaps},
 	{"GET /gaps/children", fullUser, (*Web).gapChildren},
 
+	{"GET /needs", fullUser, (*Web).needsList},
+	{"GET /needs/{id}", fullUser, (*Web).need},
+	{"POST /needs/{id}/act", fullUser, (*Web).actOnNeed},
+	{"POST /children/{id}/needs", fullUser, (*Web).raiseNeed},
+	{"GET /menu", fullUser, (*Web).menuList},
+	{"GET /menu/new", fullUser, (*Web).newMenuService},
+	{"POST /menu/new", fullUser, (*Web).createMenuService},
+	{"GET /menu/{id}", fullUser, (*Web).menuService},
+	{"POST /menu/{id}", fullUser, (*Web).updateMenuService},
+	{"POST /menu/{id}/archive", fullUser, (*Web).archiveMenuService},
+	{"GET /one-to-one", fullUser, (*Web).oneToOnes},
+	{"POST /one-to-one", fullUser, (*Web).startOneToOne},
+	{"GET /one-to-one/{id}", fullUser, (*Web).oneToOne},
+	{"POST /one-to-one/{id}/log", fullUser, (*Web).logOneToOne},
+	{"POST /one-to-one/{id}/end", fullUser, (*Web).endOneToOne},
+
+	{"GET /volunteers", fullUser, (*Web).volunteers},
+	{"GET /volunteers/new", fullUser, (*Web).newVolunteer},
+	{"POST /volunteers/new", fullUser, (*Web).createVolunteer},
+	{"GET /volunteers/{id}", fullUser, (*Web).volunteerPage},
+	{"GET /volunteers/{id}/edit", fullUser, (*Web).editVolunteer},
+	{"POST /volunteers/{id}/edit", fullUser, (*Web).updateVolunteer},
+	{"POST /volunteers/{id}/services", fullUser, (*Web).recordService},
+	{"GET /volunteers/{id}/hours", fullUser, (*Web).volunteerHours},
+	{"POST /services/{id}/answer", fullUser, (*Web).answerService},
+	{"GET /orgs", fullUser, (*Web).orgs},
+	{"GET /orgs/new", fullUser, (*Web).newOrg},
+	{"POST /orgs/new", fullUser, (*Web).createOrg},
+	{"GET /orgs/{id}", fullUser, (*Web).org},
+	{"GET /orgs/{id}/edit", fullUser, (*Web).editOrg},
+	{"POST /orgs/{id}/edit", fullUser, (*Web).updateOrg},
+	{"GET /activities", fullUser, (*Web).activities},
+	{"GET /activities/new", fullUser, (*Web).newActivity},
+	{"POST /activities/new", fullUser, (*Web).createActivity},
+	{"GET /activities/{id}", fullUser, (*Web).activityPage},
+	{"GET /activities/{id}/edit", fullUser, (*Web).editActivity},
+	{"POST /activities/{id}/edit", fullUser, (*Web).updateActivity},
+	{"POST /activities/{id}/children", fullUser, (*Web).addAttendees},
+	{"POST /activities/{id}/services", fullUser, (*Web).recordActivityService},
+	{photoRoute, fullUser, (*Web).addActivityPhoto},
+	{"GET /activities/{id}/photos/{photo}", fullUser, (*Web).activityPhoto},
+	{"POST /activities/{id}/photos/{photo}/delete", fullUser, (*Web).deleteActivityPhoto},
+
+	{"GET /tasks", fullUser, (*Web).tasks},
+	{"GET /followups", fullUser, (*Web).followups},
+	{"GET /followups/new", fullUser, (*Web).followupForm},
+	{"POST /followups/new", fullUser, (*Web).createFollowup},
+	{"GET /followups/{id}", fullUser, (*Web).followupPageOf},
+	{"GET /children/{id}/followups", fullUser, (*Web).childFollowups},
+	{"GET /followup-rules", fullUser, (*Web).rules},
+	{"POST /followup-rules", fullUser, (*Web).saveRule},
+	{"POST /followup-rules/{id}/delete", fullUser, (*Web).deleteRule},
+	{"GET /notifications", fullUser, (*Web).notifications},
+	{"POST /notifications/read", fullUser, (*Web).readNotifications},
+
 	{"GET /import", fullUser, (*Web).importForm},
 	{"POST /import", fullUser, (*Web).importUpload},
 	{"GET /import/{job}", fullUser, (*Web).importJob},
@@ -222,12 +278,19 @@ func (w *Web) wrap(rt route) http.HandlerFunc {
 			if rt.pattern == "POST /import" {
 				limit = maxUploadBody
 			}
+			if rt.pattern == photoRoute {
+				limit = maxPhotoBody
+			}
 			r.Body = http.MaxBytesReader(rw, r.Body, limit)
-			if limit == maxUploadBody && strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+			if limit != maxFormBytes && strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
 				// The upload's parts go to temporary files past 8 MB.
 				if err := r.ParseMultipartForm(8 << 20); err != nil {
 					lg := langOf(r)
-					w.problem(rw, r, authn.Identity{}, http.StatusRequestEntityTooLarge, lg.T("import.bad_upload.heading"), lg.T("import.bad_upload.message"))
+					heading, message := lg.T("import.bad_upload.heading"), lg.T("import.bad_upload.message")
+					if rt.pattern == photoRoute {
+						heading, message = lg.T("activity.photo_too_big.heading"), lg.T("activity.photo_too_big.message", volunteer.MaxPhotoBytes>>20)
+					}
+					w.problem(rw, r, authn.Identity{}, http.StatusRequestEntityTooLarge, heading, message)
 					return
 				}
 				defer r.MultipartForm.RemoveAll()
