@@ -37,19 +37,19 @@ func (c *stmtCache) stmt(ctx context.Context, q string) *sql.Stmt {
 	if ok || full {
 		return s
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if s, ok := c.m[q]; ok {
-		return s
-	}
-	if len(c.m) >= maxStmts {
-		return nil
-	}
-	// Prepared without the caller's context: the statement outlives the
-	// request that first ran it.
-	s, err := c.db.PrepareContext(context.WithoutCancel(ctx), q)
+	// Prepared without holding the lock: preparing waits for a free
+	// connection, and the goroutines holding the connections may be about
+	// to ask this cache for a statement. (ctx bounds only the preparing;
+	// the statement outlives the request that first ran it.)
+	s, err := c.db.PrepareContext(ctx, q)
 	if err != nil {
 		return nil // the query itself will report the error
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if had, ok := c.m[q]; ok || len(c.m) >= maxStmts {
+		s.Close() // another goroutine prepared it first, or the cache filled
+		return had
 	}
 	c.m[q] = s
 	return s
