@@ -1,6 +1,7 @@
 package children_test
 
 import (
+	"context"
 	"math/rand/v2"
 	"testing"
 	"time"
@@ -205,6 +206,24 @@ func TestTallyRollsUp(t *testing.T) {
 	}
 	if len(kids) != 2 || kids["530500000000"]["x.a"] != 2 || kids["530500000000"]["x.b"] != 2 || kids["530100000000"]["x.a"] != 1 {
 		t.Errorf("children of Yunnan: %v", kids)
+	}
+	// A domain's rebuild clears its own keys only: "_" in a domain name
+	// is not a wildcard.
+	look := tally.NewDelta()
+	look.Add("530524107202", 1, "volunteerXhours.a", "volunteer_hours.a")
+	none := tally.Rebuilder{Domain: "volunteer_hours", Version: 1, Count: func(context.Context, *storage.Tx, *tally.Delta) error { return nil }}
+	err = a.DB.Write(ctx, func(tx *storage.Tx) error {
+		if err := tally.Apply(ctx, tx, look); err != nil {
+			return err
+		}
+		return tally.Rebuild(ctx, tx, none)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := tally.Get(ctx, a.DB.Reader(), "", "volunteerXhours.a", "volunteer_hours.a"); err != nil ||
+		got["volunteerXhours.a"] != 1 || got["volunteer_hours.a"] != 0 {
+		t.Errorf("after rebuilding volunteer_hours: %v %v", got, err)
 	}
 	top, err := tally.Children(ctx, a.DB.Reader(), "", "x.a")
 	if err != nil {

@@ -78,5 +78,14 @@ func (s Date) Scan(v any) error {
 // Contains returns a LIKE condition on col matching s anywhere, with s's
 // wildcards escaped, and its argument.
 func Contains(col, s string) (string, any) {
-	return col + ` LIKE ? ESCAPE '\'`, "%" + strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s) + "%"
+	return col + ` LIKE ? ESCAPE '\'`, "%" + likeEscaper.Replace(s) + "%"
 }
+
+// HasPrefix returns a condition and its argument matching rows whose col
+// begins with s, with LIKE's wildcards in s taken literally (a domain
+// "volunteer_hours" must not match "volunteerXhours").
+func HasPrefix(col, s string) (string, any) {
+	return col + ` LIKE ? ESCAPE '\'`, likeEscaper.Replace(s) + "%"
+}
+
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)

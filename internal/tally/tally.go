@@ -206,7 +206,8 @@ type Rebuilder struct {
 
 // Rebuild replaces r's counters with a recount, in tx.
 func Rebuild(ctx context.Context, tx *storage.Tx, r Rebuilder) error {
-	if _, err := tx.ExecContext(ctx, `DELETE FROM tallies WHERE key LIKE ?`, r.Domain+".%"); err != nil {
+	cond, arg := storage.HasPrefix("key", r.Domain+".")
+	if _, err := tx.ExecContext(ctx, `DELETE FROM tallies WHERE `+cond, arg); err != nil {
 		return errs.Wrap(err, "rebuild tallies")
 	}
 	d := NewDelta()
@@ -247,7 +248,8 @@ func Ensure(ctx context.Context, db *storage.DB, rs ...Rebuilder) ([]string, err
 // Snapshot returns every counter of a domain (keys beginning with
 // domain + "."), by node and key, without zeros: what the exactness tests compare with a recount.
 func Snapshot(ctx context.Context, q storage.Querier, domain string) (map[string]map[string]int, error) {
-	rows, err := q.QueryContext(ctx, `SELECT region_code, key, n FROM tallies WHERE key LIKE ? AND n <> 0`, domain+".%")
+	cond, arg := storage.HasPrefix("key", domain+".")
+	rows, err := q.QueryContext(ctx, `SELECT region_code, key, n FROM tallies WHERE `+cond+` AND n <> 0`, arg)
 	if err != nil {
 		return nil, errs.Wrap(err, "read tallies")
 	}
