@@ -12,6 +12,7 @@ import (
 	"guanai/internal/accounts"
 	"guanai/internal/care"
 	"guanai/internal/children"
+	"guanai/internal/dashboard"
 	"guanai/internal/elders"
 	"guanai/internal/followup"
 	"guanai/internal/menu"
@@ -44,6 +45,8 @@ type App struct {
 	// Menu is the service menu; Needs the needs list and one-to-one matches.
 	Menu  *menu.Store
 	Needs *needs.Store
+	// Dashboard computes the five-level dashboards.
+	Dashboard *dashboard.Service
 }
 
 // Open opens the database, applies migrations, loads the region tree into
@@ -116,7 +119,10 @@ func open(ctx context.Context, cfg Config, db *storage.DB, log io.Writer) (*App,
 		policy = accounts.DefaultPolicy()
 	}
 	mn := menu.NewStore(db, rs)
+	ss := schools.NewStore(db, rs)
+	cs := care.NewStore(db, rs, cfg.Pairings)
 	return &App{
+		Dashboard:  dashboard.New(db, rs, ss, cs),
 		Menu:       mn,
 		Needs:      needs.NewStore(db, rs, mn),
 		Accounts:   accounts.NewStore(db, v, rs, policy),
@@ -124,10 +130,10 @@ func open(ctx context.Context, cfg Config, db *storage.DB, log io.Writer) (*App,
 		DB:         db,
 		Vault:      v,
 		Regions:    rs,
-		Schools:    schools.NewStore(db, rs),
+		Schools:    ss,
 		Children:   children.NewStore(db, v, rs),
 		Elders:     elders.NewStore(db, v, rs),
-		Care:       care.NewStore(db, rs, cfg.Pairings),
+		Care:       cs,
 		Followups:  followup.NewStore(db),
 		Volunteers: volunteer.NewStore(db, rs),
 	}, nil

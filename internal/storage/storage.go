@@ -316,3 +316,20 @@ func (tx *Tx) Serialize(ctx context.Context, key int64) error {
 	_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(?)`, key)
 	return err
 }
+
+// Read runs fn in a read-only transaction on the read pool, so that every
+// query fn makes sees the same committed state (a dashboard's figures are
+// read in a dozen statements and must add up). On SQLite the transaction
+// reads one WAL snapshot; on PostgreSQL it is REPEATABLE READ.
+func (db *DB) Read(ctx context.Context, fn func(q Querier) error) error {
+	opts := &sql.TxOptions{ReadOnly: true}
+	if db.dialect == Postgres {
+		opts.Isolation = sql.LevelRepeatableRead
+	}
+	sqlTx, err := db.read.BeginTx(ctx, opts)
+	if err != nil {
+		return errs.Wrap(mapErr(err), "begin read")
+	}
+	defer sqlTx.Rollback()
+	return fn(&conn{q: sqlTx, d: db.dialect})
+}
