@@ -111,6 +111,8 @@ var Routes = []Route{
 	{"GET", "/api/v1/gaps/{code}", "关爱缺口统计", (*API).getGaps, Full},
 	{"GET", "/api/v1/gaps/{code}/children", "关爱缺口儿童名单", (*API).gapChildren, Full},
 	{"GET", "/api/v1/gaps/{code}/export", "导出关爱缺口", (*API).exportGaps, Full},
+	{"GET", "/api/v1/dashboard", "数据看板（含下级单位明细和通报排名）", (*API).getDashboard, Full},
+	{"GET", "/api/v1/dashboard/export", "导出数据看板（Excel）", (*API).exportDashboard, Full},
 	{"GET", "/api/v1/followups", "随访记录列表", (*API).listFollowups, Full},
 	{"GET", "/api/v1/followups/export", "导出随访记录", (*API).exportFollowups, Full},
 	{"POST", "/api/v1/followups", "记录随访", (*API).createFollowup, Full},

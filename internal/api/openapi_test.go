@@ -418,6 +418,9 @@ func TestResponsesMatchSchema(t *testing.T) {
 	// Follow-ups, tasks, schedule rules and notifications.
 	driveFollowupRoutes(t, e)
 
+	// The dashboard and its workbook.
+	driveDashboardRoutes(t, e)
+
 	// Logging in, the caller's own account, users and the audit log.
 	driveAccountRoutes(t, e)
 

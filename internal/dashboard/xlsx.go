@@ -16,6 +16,22 @@ const (
 	RankingsSheet = "通报排名"
 )
 
+// XLSXType is the media type of the workbook.
+const XLSXType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+// FileName is the name of a dashboard's workbook,
+// 数据看板_<node>_<YYYYMMDD>.xlsx, the characters a file name may not hold
+// replaced with "_".
+func FileName(d Dashboard) string {
+	name := strings.Map(func(r rune) rune {
+		if strings.ContainsRune(`\/:*?"<>|`, r) || r < ' ' {
+			return '_'
+		}
+		return r
+	}, d.Node.Name)
+	return "数据看板_" + name + "_" + strings.ReplaceAll(d.Today, "-", "") + ".xlsx"
+}
+
 // MaxSheetName is the longest sheet name a spreadsheet accepts, in UTF-16
 // code units.
 const MaxSheetName = 31

@@ -53,7 +53,7 @@ var pageNames = []string{"home", "login", "account", "users", "user", "audit", "
 	"children", "child", "recordform", "elders", "elder", "schools", "school", "import", "import_job",
 	"gaps", "gap_children", "region", "bulk", "mentors", "mentor", "my_children", "my_child",
 	"needs", "need", "need_raise", "services", "service", "one_to_ones", "one_to_one",
-	"volunteers", "volunteer", "volunteer_hours", "orgs", "org", "activities", "activity"}
+	"volunteers", "volunteer", "volunteer_hours", "orgs", "org", "activities", "activity", "dashboard"}
 
 // pages holds every page's template set for every language, parsed once
 // at start; the t function of a set speaks its language. The care
@@ -88,6 +88,9 @@ type Layout struct {
 	Lang     lang
 	HTMLLang string
 	CSS, JS  string
+	// Scripts are the page's own scripts, after htmx (the dashboard's
+	// charts).
+	Scripts []string
 	// LoggedIn says whether to show the user's header.
 	LoggedIn bool
 	// UserName is the logged-in user's name (or username).
@@ -145,6 +148,9 @@ func (w *Web) layout(r *http.Request, id authn.Identity, title string) Layout {
 	if !id.User.Restricted() {
 		v := id.Viewer
 		link("nav.home", "/")
+		if seesDashboard(v) {
+			link("nav.dashboard", "/dashboard")
+		}
 		if seesChildren(v) {
 			link("nav.children", "/children")
 		}

@@ -187,6 +187,14 @@ func TestEveryPageEveryRole(t *testing.T) {
 		{"POST", "/activities/{act}/photos", func() url.Values { return url.Values{} }, "404 422 404 404 422 404 *"},
 		{"GET", "/activities/{outAct}", nil, "404 *"},
 		{"POST", "/activities/{outAct}/photos", func() url.Values { return url.Values{} }, "404 *"},
+		// The dashboard (issue 6).
+		{"GET", "/dashboard", nil, "200 200 200 200 200 404 200 404 *"},
+		{"GET", "/dashboard?region=530524107000", nil, "200 200 404 404 200 404 200 404 *"},
+		{"GET", "/dashboard?region=530524107202", nil, "200 200 404 404 200 404 200 404 *"},
+		{"GET", "/dashboard?school={school}", nil, "200 200 200 200 200 404 200 404 *"},
+		{"GET", "/dashboard?region={outVillage}", nil, "404 *"},
+		{"GET", "/dashboard?region=" + baoshan, nil, "404 *"},
+		{"GET", "/dashboard?school={outSchool}", nil, "404 *"},
 		{"GET", "/users", nil, "404 404 404 404 404 404 404 200 200 404"},
 		{"GET", "/users/new", nil, "404 404 404 404 404 404 404 200 404 404"},
 		{"GET", "/audit", nil, "404 404 404 404 404 404 404 404 404 200"},
@@ -209,7 +217,7 @@ func TestEveryPageEveryRole(t *testing.T) {
 		}
 	}
 	// A catalog key showing instead of its text.
-	rawKey := regexp.MustCompile(`\b(app|nav|title|field|form|child|children|elders?|schools?|filter|help|section|conflict|picker|drill|pager|home|err|account|users?|audit|login|status|sort|age|import|export)\.[a-z_0-9]+\b`)
+	rawKey := regexp.MustCompile(`\b(app|nav|title|field|form|child|children|elders?|schools?|filter|help|section|dash|conflict|picker|drill|pager|home|err|account|users?|audit|login|status|sort|age|import|export)\.[a-z_0-9]+\b`)
 
 	clients := map[string]*client{}
 	for _, role := range roles {
@@ -307,7 +315,7 @@ func TestEnglishSwitch(t *testing.T) {
 		t.Fatalf("switch: %d → %q", r.status, r.location())
 	}
 	en := o.get("/children")
-	if got := navLabels(en.doc); strings.Join(got, "|") != "Overview|Children|Elders|Schools|Gaps|Bulk assign|Pairings|Needs|Volunteers|Follow-ups|Import|My account" {
+	if got := navLabels(en.doc); strings.Join(got, "|") != "Overview|Dashboard|Children|Elders|Schools|Gaps|Bulk assign|Pairings|Needs|Volunteers|Follow-ups|Import|My account" {
 		t.Errorf("English header: %v", got)
 	}
 	if got := text(first(en.doc, "#logout")); got != "Log out" {

@@ -103,6 +103,9 @@ var routes = []route{
 	{"POST /users/{id}/reset-totp", fullUser, (*Web).resetTOTP},
 	{"GET /audit", fullUser, (*Web).audit},
 
+	{"GET /dashboard", fullUser, (*Web).dashboardPage},
+	{"GET /dashboard/export.xlsx", fullUser, (*Web).dashboardExport},
+
 	{"GET /regions/picker", fullUser, (*Web).regionPicker},
 	{"POST /check", fullUser, (*Web).checkField},
 
