@@ -416,6 +416,20 @@ func table() []row {
 		{"POST", "/api/v1/me/totp", nil, "200 *"},
 		{"POST", "/api/v1/me/totp/confirm", fixed(map[string]any{"code": "000000"}), "422 *"},
 
+		// The dashboard: the caller's own (school staff: their school), a
+		// node or school in scope, and nothing outside it or above it.
+		{"GET", "/api/v1/dashboard", nil, "200 200 200 200 200 404 200 404 *"},
+		{"GET", "/api/v1/dashboard?region=" + township, nil, "200 200 404 404 200 404 200 404 *"},
+		{"GET", "/api/v1/dashboard?region={village}", nil, "200 200 404 404 200 404 200 404 *"},
+		{"GET", "/api/v1/dashboard?region={otherVillage}", nil, "404 *"},
+		{"GET", "/api/v1/dashboard?region=530500000000", nil, "404 *"},
+		{"GET", "/api/v1/dashboard?school={schoolIn}", nil, "200 200 200 200 200 404 200 404 *"},
+		{"GET", "/api/v1/dashboard?school={schoolOut}", nil, "404 *"},
+		{"GET", "/api/v1/dashboard/export", nil, "200 200 200 200 200 404 200 404 *"},
+		{"GET", "/api/v1/dashboard/export?region=" + township, nil, "200 200 404 404 200 404 200 404 *"},
+		{"GET", "/api/v1/dashboard/export?region={otherVillage}", nil, "404 *"},
+		{"GET", "/api/v1/dashboard/export?school={schoolOut}", nil, "404 *"},
+
 		// HTML pages (forms post url-encoded with the csrf_token field).
 		{"GET", "/", nil, "200 *"},
 		{"GET", "/account", nil, "200 *"},
@@ -435,6 +449,14 @@ func table() []row {
 		{"POST", "/users/{userIn}/reset-totp", fixed(url.Values{}), "404 404 404 404 404 404 404 303 303 404"},
 		{"POST", "/users/{userOut}/reset-totp", fixed(url.Values{}), "404 *"},
 		{"GET", "/audit", nil, "404 404 404 404 404 404 404 404 404 200"},
+		{"GET", "/dashboard", nil, "200 200 200 200 200 404 200 404 *"},
+		{"GET", "/dashboard?region={village}", nil, "200 200 404 404 200 404 200 404 *"},
+		{"GET", "/dashboard?region={otherVillage}", nil, "404 *"},
+		{"GET", "/dashboard?region=530500000000", nil, "404 *"},
+		{"GET", "/dashboard?school={schoolIn}", nil, "200 200 200 200 200 404 200 404 *"},
+		{"GET", "/dashboard?school={schoolOut}", nil, "404 *"},
+		{"GET", "/dashboard/export.xlsx", nil, "200 200 200 200 200 404 200 404 *"},
+		{"GET", "/dashboard/export.xlsx?region={otherVillage}", nil, "404 *"},
 		{"GET", "/no/such/page", nil, "404 *"},
 	}
 }
