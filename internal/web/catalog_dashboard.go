@@ -26,6 +26,7 @@ var dashboardCatalog = map[string]message{
 	"dash.col.month":      {"月份", "Month"},
 	"dash.school":         {"学校", "School"},
 	"dash.other":          {"（其他）", "(other)"},
+	"dash.empty":          {"暂无数据。", "No figures yet."},
 	"dash.rankings":       {"通报排名", "Rankings"},
 	"dash.rankings_intro": {"下级单位按各项覆盖指标排名，供定期通报；数值相同的并列同一名次，没有该项数值的单位不参加排名。", "The units below are ranked on each coverage figure, for the periodic bulletin; equal values share a place, and units without the figure are left out."},
 	"dash.rankings_none":  {"没有可排名的下级单位。", "There are no units below this one to rank."},

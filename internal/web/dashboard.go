@@ -123,7 +123,7 @@ type dashSection struct {
 	Total     dashRow
 	Rows      []dashRow
 	// Chart is the chart's data for dashboard.js (a JSON object);
-	// HasChart says there is anything to draw.
+	// HasChart says there is anything to draw (a value other than 0).
 	Chart    string
 	HasChart bool
 }
@@ -331,9 +331,11 @@ func sectionView(lg lang, s dashboard.Section) (dashSection, error) {
 			c.Series = append(c.Series, ser)
 		}
 	}
+	// A chart of nothing but zeros says nothing the table does not: it
+	// is left out (a pie of zeros would even draw a full ring).
 	for _, ser := range c.Series {
 		for _, v := range ser.Values {
-			if v != nil {
+			if v != nil && *v != 0 {
 				sv.HasChart = true
 			}
 		}

@@ -6,9 +6,9 @@
 //    "series": [{"name": "…", "format": "count"|"percent"|"hours",
 //                "values": [n|null, …]}], "percent": true|false}
 //
-// Bars run sideways, one per category (child node), so that the names
-// stay readable on a phone; a pie shows the one series' values by
-// category; a line runs over the months. The elements are hidden until
+// Bars stand one group per category (child node) on a wide screen and
+// run sideways on a phone, so that the names stay readable; a pie shows
+// the one series' values by category; a line runs over the months. The elements are hidden until
 // drawn: without JavaScript (or ECharts) the tables under them are the
 // page. No inline script is needed (see the Content-Security-Policy).
 (function () {
@@ -77,18 +77,33 @@
     base.grid = { left: 8, right: 24, top: 36, bottom: 8, containLabel: true };
     base.series = series;
     var cat = { type: 'category', data: d.categories, axisLabel: { hideOverlap: true } };
+    var n = d.categories.length;
     if (d.kind === 'line') {
       base.xAxis = cat;
       base.yAxis = valueAxis(d);
+    } else if (el.clientWidth >= 600) {
+      // Wide screens: upright bars, the names slanted when they are many.
+      cat.axisLabel.interval = 0;
+      if (n > 6) {
+        cat.axisLabel.rotate = 35;
+        cat.axisLabel.width = 110;
+        cat.axisLabel.overflow = 'truncate';
+      }
+      base.xAxis = cat;
+      base.yAxis = valueAxis(d);
+      el.style.height = '';
+      series.forEach(function (s) { s.barMaxWidth = 28; });
     } else {
-      // Sideways bars, first category on top; the chart grows with them.
+      // Phones: sideways bars, first category on top, so that the names
+      // stay readable; the chart grows with them.
       cat.inverse = true;
-      cat.axisLabel.width = 120;
+      cat.axisLabel.interval = 0;
+      cat.axisLabel.width = 96;
       cat.axisLabel.overflow = 'truncate';
       base.yAxis = cat;
       base.xAxis = valueAxis(d);
-      var rows = d.categories.length * Math.max(1, d.series.length);
-      el.style.height = Math.max(240, 60 + d.categories.length * 12 + rows * 16) + 'px';
+      el.style.height = Math.max(240, 70 + n * (6 + 7 * Math.max(1, d.series.length))) + 'px';
+      series.forEach(function (s) { s.barMaxWidth = 14; });
     }
     return base;
   }
@@ -104,10 +119,10 @@
       return;
     }
     el.hidden = false;
-    var opt = option(d, el);
+    var opt = option(d, el); // sets the element's height first
     var chart = window.echarts.init(el, null, { renderer: 'canvas' });
     chart.setOption(opt);
-    charts.push(chart);
+    charts.push({ chart: chart, el: el, data: d, wide: el.clientWidth >= 600 });
   }
 
   function init() {
@@ -115,14 +130,26 @@
     for (var i = 0; i < els.length; i++) {
       draw(els[i]);
     }
-    var pending = 0;
+    // Redraw at the new size once per frame while the window changes.
+    var pending = false;
     window.addEventListener('resize', function () {
-      clearTimeout(pending);
-      pending = setTimeout(function () {
+      if (pending) {
+        return;
+      }
+      pending = true;
+      window.requestAnimationFrame(function () {
+        pending = false;
         for (var j = 0; j < charts.length; j++) {
-          charts[j].resize();
+          var c = charts[j];
+          var wide = c.el.clientWidth >= 600;
+          if (wide !== c.wide) {
+            // Upright bars on a wide screen, sideways on a phone.
+            c.wide = wide;
+            c.chart.setOption(option(c.data, c.el), true);
+          }
+          c.chart.resize();
         }
-      }, 100);
+      });
     });
   }
 
