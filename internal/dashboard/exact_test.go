@@ -18,7 +18,10 @@ import (
 )
 
 // demoApp is an app holding the demonstration data, its clock fixed.
-func demoApp(t *testing.T) *app.App {
+func demoApp(t *testing.T) *app.App { return demoAppB(t) }
+
+// demoAppB is demoApp for tests and benchmarks.
+func demoAppB(t testing.TB) *app.App {
 	t.Helper()
 	clock := &apptest.Clock{T: time.Date(2026, 11, 20, 3, 0, 0, 0, time.UTC)}
 	a := apptest.NewAt(t, clock.Now)
@@ -104,6 +107,7 @@ func TestDemoDashboards(t *testing.T) {
 	a := demoApp(t)
 	t.Run("exact", func(t *testing.T) { testExact(t, a) })
 	t.Run("scope", func(t *testing.T) { testScope(t, a) })
+	t.Run("school", func(t *testing.T) { testSchool(t, a) })
 }
 
 func testExact(t *testing.T, a *app.App) {
@@ -159,5 +163,73 @@ func testScope(t *testing.T, a *app.App) {
 	}
 	if _, err := a.Dashboard.Region(ctx, access.Viewer{PairedWith: "m"}, ""); !errs.Is(err, errs.NotFound) {
 		t.Errorf("mentor: %v", err)
+	}
+}
+
+func testSchool(t *testing.T, a *app.App) {
+	ctx := context.Background()
+	var school, region string
+	var pupils, lb int
+	err := a.DB.Reader().QueryRowContext(ctx, `SELECT c.school_id, s.region_code, COUNT(*), SUM(CASE WHEN c.left_behind THEN 1 ELSE 0 END)
+		FROM children c JOIN schools s ON s.id = c.school_id
+		WHERE c.archived_at IS NULL GROUP BY c.school_id, s.region_code ORDER BY COUNT(*) DESC, c.school_id LIMIT 1`).Scan(&school, &region, &pupils, &lb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := a.Dashboard.School(ctx, access.System(), school)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Node.Kind != dashboard.KindSchool || d.Node.Code != school {
+		t.Fatalf("node %+v", d.Node)
+	}
+	ov := d.Sections[0]
+	if got := ov.Total.Values["active"]; int(got) != pupils {
+		t.Errorf("pupils %v, want %d", got, pupils)
+	}
+	if got := ov.Total.Values["left_behind"]; int(got) != lb {
+		t.Errorf("left behind %v, want %d", got, lb)
+	}
+	var sum float64
+	for _, r := range ov.Rows {
+		if r.Node.Kind != dashboard.KindClass {
+			t.Errorf("row %+v", r.Node)
+		}
+		sum += r.Values["active"]
+	}
+	var unclassed int
+	if err := a.DB.Reader().QueryRowContext(ctx, `SELECT COUNT(*) FROM children WHERE school_id = ? AND class_id IS NULL AND archived_at IS NULL`, school).Scan(&unclassed); err != nil {
+		t.Fatal(err)
+	}
+	if int(sum)+unclassed != pupils {
+		t.Errorf("classes hold %v pupils and %d have no class, of %d", sum, unclassed, pupils)
+	}
+	for _, s := range d.Sections {
+		if s.ID == "services" {
+			t.Error("a school has no volunteer-hours section")
+		}
+	}
+	// A teacher of one class sees that class only.
+	var class string
+	var inClass int
+	if err := a.DB.Reader().QueryRowContext(ctx, `SELECT class_id, COUNT(*) FROM children WHERE school_id = ? AND class_id IS NOT NULL AND archived_at IS NULL
+		GROUP BY class_id ORDER BY class_id LIMIT 1`, school).Scan(&class, &inClass); err != nil {
+		t.Fatal(err)
+	}
+	tv := access.Viewer{UserID: "t", Region: region, SchoolID: school, ClassID: class}
+	td, err := a.Dashboard.Region(ctx, tv, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if td.Node.Code != school || int(td.Sections[0].Total.Values["active"]) != inClass || len(td.Sections[0].Rows) != 1 {
+		t.Errorf("teacher's view: %+v %v rows %d, want %d pupils", td.Node, td.Sections[0].Total.Values, len(td.Sections[0].Rows), inClass)
+	}
+	// Another school's staff cannot open it.
+	other := access.Viewer{UserID: "o", Region: region, SchoolID: "00000000-0000-0000-0000-000000000000"}
+	if _, err := a.Dashboard.School(ctx, other, school); !errs.Is(err, errs.NotFound) {
+		t.Errorf("other school's staff: %v", err)
+	}
+	if _, err := a.Dashboard.School(ctx, access.System(), "not-a-uuid"); !errs.Is(err, errs.NotFound) {
+		t.Errorf("bad id: %v", err)
 	}
 }
