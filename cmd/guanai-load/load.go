@@ -91,6 +91,14 @@ type scenario struct {
 	check func(body []byte) error
 }
 
+// expectDashboard checks a dashboard page shows its figures.
+func expectDashboard(b []byte) error {
+	if !bytes.Contains(b, []byte("留守儿童")) || !bytes.Contains(b, []byte("<table")) {
+		return fmt.Errorf("not a dashboard page: %.300s", b)
+	}
+	return nil
+}
+
 // childCards counts the children on a list page.
 func childCards(body []byte) int { return bytes.Count(body, []byte(`id="child-`)) }
 
@@ -112,6 +120,9 @@ func expectCards(n int) func([]byte) error {
 type countyFacts struct {
 	Total   int
 	Queries []string
+	// Nodes are the region nodes the dashboard scenario opens (see
+	// dataset.Nodes).
+	Nodes []string
 }
 
 // learnCounty asks the API, as the county officer, for the county's total
@@ -185,6 +196,15 @@ func scenarios(c config, officers, leaders []*user, county countyFacts) []scenar
 			}},
 		"byname": {label: "GET /children?sort=name, county officer, page 1", users: officers,
 			path: func(*rand.Rand) string { return "/children?sort=name" }, check: expectCards(min(20, county.Total))},
+		"dashprov": {label: "GET /dashboard, provincial leader, the province", users: leaders,
+			path: func(*rand.Rand) string { return "/dashboard" }, check: expectDashboard},
+		"dashboard": {label: fmt.Sprintf("GET /dashboard?region=X, provincial leader, X random of %d nodes province to village", len(county.Nodes)), users: leaders,
+			path: func(r *rand.Rand) string {
+				if len(county.Nodes) == 0 {
+					return "/dashboard"
+				}
+				return "/dashboard?region=" + county.Nodes[r.IntN(len(county.Nodes))]
+			}, check: expectDashboard},
 		"province": {label: "GET /children, provincial leader, page 1", users: leaders,
 			path: func(*rand.Rand) string { return "/children" }, check: expectCards(20)},
 	}

@@ -18,6 +18,11 @@
 //	api       GET /api/v1/children?limit=50 as the county officer
 //	byname    GET /children?sort=name as the county officer: the county's
 //	          children sorted by name, across its villages
+//	dashprov  GET /dashboard as a provincial leader: the province's
+//	          dashboard (issue 6)
+//	dashboard GET /dashboard?region=X as a provincial leader, X random
+//	          among the province, its prefectures and counties and a
+//	          sample of townships and villages
 //	province  GET /children as a provincial leader (云南省, every child)
 //
 // With --rounds R the sequence runs R times and each figure is the median
@@ -82,7 +87,7 @@ const (
 )
 
 // scenarioNames are the scenarios --scenarios may name, in running order.
-var scenarioNames = []string{"healthz", "first", "pages", "search", "api", "byname", "province"}
+var scenarioNames = []string{"healthz", "first", "pages", "search", "api", "byname", "dashprov", "dashboard", "province"}
 
 // config is what the flags say.
 type config struct {

@@ -44,6 +44,10 @@ type dataset struct {
 	Engine   string
 	Children int           // children in the database
 	Seeded   time.Duration // time the seeding took; 0 when reused
+	// Nodes are region nodes under the province for the dashboard
+	// scenario: the province, every prefecture and county, and a sample
+	// of townships and villages that hold children.
+	Nodes []string
 }
 
 // prepare opens (creating if need be) the database, loads the base region
@@ -75,7 +79,14 @@ func prepare(ctx context.Context, c config, log io.Writer) (dataset, error) {
 		ds.Seeded = time.Since(start)
 		ds.Children = c.Children
 	}
-	return ds, ensureAccounts(ctx, a)
+	if err := ensureAccounts(ctx, a); err != nil {
+		return ds, err
+	}
+	if err := seedCare(ctx, a, log); err != nil {
+		return ds, err
+	}
+	ds.Nodes, err = sampleNodes(ctx, a)
+	return ds, err
 }
 
 // seed writes n children spread over Yunnan's villages to a temporary

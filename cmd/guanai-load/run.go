@@ -45,7 +45,7 @@ func run(ctx context.Context, c config, out, log io.Writer) error {
 		return err
 	}
 	var leaders []*user
-	if slices.Contains(c.Scenarios, "province") {
+	if slices.Contains(c.Scenarios, "province") || slices.Contains(c.Scenarios, "dashboard") || slices.Contains(c.Scenarios, "dashprov") {
 		if leaders, err = login(ctx, base, tr, leaderName, c.Users); err != nil {
 			return err
 		}
@@ -57,6 +57,7 @@ func run(ctx context.Context, c config, out, log io.Writer) error {
 	_, loggedIn, _ := srv.Memory()
 	fmt.Fprintf(log, "%d users logged in; 昌宁县 holds %d children; server peak RSS %s once started, %s after the logins\n",
 		c.Users, county.Total, mb(idle), mb(loggedIn))
+	county.Nodes = ds.Nodes
 	scs := scenarios(c, officers, leaders, county)
 	for _, s := range scs {
 		if err := check(ctx, base, s); err != nil {

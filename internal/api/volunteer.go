@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"strconv"
@@ -216,14 +217,33 @@ func (api *API) updateActivity(w http.ResponseWriter, r *http.Request) error {
 	})
 }
 
-// addPhoto takes the image as the raw request body.
+// maxPhotosBody bounds a multipart upload of photos: as many as an
+// activity may hold, each as large as allowed, with their part headers.
+const maxPhotosBody = volunteer.MaxPhotos*(volunteer.MaxPhotoBytes+4<<10) + 64<<10
+
+// addPhoto takes one image as the raw request body (answering the photo),
+// or several as the "photo" parts of a multipart/form-data body
+// (answering {"items": [...]}), stored all or none.
 func (api *API) addPhoto(w http.ResponseWriter, r *http.Request) error {
 	v, err := api.viewer(r)
 	if err != nil {
 		return err
 	}
-	if ct := r.Header.Get("Content-Type"); strings.HasPrefix(ct, "application/json") || strings.HasPrefix(ct, "multipart/") || strings.HasPrefix(ct, "application/x-www-form-urlencoded") {
-		return errs.New(errs.BadRequest, "请求体应为图片文件本身（Content-Type: application/octet-stream），不是 JSON 或表单")
+	ct := r.Header.Get("Content-Type")
+	if strings.HasPrefix(ct, "multipart/form-data") {
+		files, err := photoParts(w, r)
+		if err != nil {
+			return err
+		}
+		ps, err := api.app.Volunteers.AddPhotos(r.Context(), v, r.PathValue("id"), files)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusCreated, map[string]any{"items": ps})
+		return nil
+	}
+	if strings.HasPrefix(ct, "application/json") || strings.HasPrefix(ct, "multipart/") || strings.HasPrefix(ct, "application/x-www-form-urlencoded") {
+		return errs.New(errs.BadRequest, "请求体应为图片文件本身（Content-Type: application/octet-stream），或 multipart/form-data 中名为 photo 的文件部分，不是 JSON 或普通表单")
 	}
 	data, err := io.ReadAll(io.LimitReader(r.Body, volunteer.MaxPhotoBytes+1))
 	if err != nil {
@@ -235,6 +255,47 @@ func (api *API) addPhoto(w http.ResponseWriter, r *http.Request) error {
 	}
 	writeJSON(w, http.StatusCreated, p)
 	return nil
+}
+
+// photoParts reads the "photo" parts of a multipart/form-data body, each
+// up to one byte past the largest photo (so that the domain sees it is
+// too large). Any other part, or a body past maxPhotosBody, is a 400.
+func photoParts(w http.ResponseWriter, r *http.Request) ([]volunteer.PhotoFile, error) {
+	r.Body = http.MaxBytesReader(w, r.Body, maxPhotosBody)
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return nil, errs.New(errs.BadRequest, "multipart/form-data 请求体无效：缺少 boundary 参数")
+	}
+	var files []volunteer.PhotoFile
+	for {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			return files, nil
+		}
+		if err != nil {
+			return nil, photoReadError(err)
+		}
+		if part.FormName() != "photo" {
+			return nil, errs.New(errs.BadRequest, "multipart/form-data 请求体只能包含名为 photo 的文件部分，不能有“"+part.FormName()+"”")
+		}
+		data, err := io.ReadAll(io.LimitReader(part, volunteer.MaxPhotoBytes+1))
+		if err == nil {
+			// The rest of an oversized file is skipped, not kept.
+			_, err = io.Copy(io.Discard, part)
+		}
+		if err != nil {
+			return nil, photoReadError(err)
+		}
+		files = append(files, volunteer.PhotoFile{Name: part.FileName(), Data: data})
+	}
+}
+
+func photoReadError(err error) error {
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return errs.New(errs.BadRequest, "请求体太大：一次最多上传"+strconv.Itoa(volunteer.MaxPhotos)+"张照片，每张不超过"+strconv.Itoa(volunteer.MaxPhotoBytes>>20)+"MB")
+	}
+	return errs.New(errs.BadRequest, "读取上传的照片失败")
 }
 
 func (api *API) getPhoto(w http.ResponseWriter, r *http.Request) error {

@@ -1,12 +1,59 @@
 package api_test
 
 import (
+	"bytes"
+	"image"
+	"image/png"
+	"mime/multipart"
 	"net/http"
+	"net/textproto"
 	"strings"
 	"testing"
 
+	"github.com/getkin/kin-openapi/openapi3filter"
+
 	"guanai/internal/accounts"
 )
+
+// The checker reads the image parts of a multipart upload as files.
+func init() {
+	for _, ct := range []string{"image/png", "image/jpeg", "image/webp", "text/plain"} {
+		openapi3filter.RegisterBodyDecoder(ct, openapi3filter.FileBodyDecoder)
+	}
+}
+
+// photoPart is one file of a multipart upload.
+type photoPart struct {
+	field, name, contentType string
+	data                     []byte
+}
+
+// sendPhotos posts files as the parts of a multipart/form-data body and
+// checks the status.
+func sendPhotos(t *testing.T, e *env, want int, as, path string, parts []photoPart) resp {
+	t.Helper()
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	for _, p := range parts {
+		h := textproto.MIMEHeader{}
+		h.Set("Content-Disposition", `form-data; name="`+p.field+`"; filename="`+p.name+`"`)
+		h.Set("Content-Type", p.contentType)
+		w, _ := mw.CreatePart(h)
+		w.Write(p.data)
+	}
+	mw.Close()
+	return sendPhoto(t, e, want, as, path, body.Bytes(), mw.FormDataContentType())
+}
+
+// realPNG returns a real PNG image of n×n pixels.
+func realPNG(t *testing.T, n int) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	if err := png.Encode(&b, image.NewGray(image.Rect(0, 0, n, n))); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
 
 // Viewers of the volunteer routes: real users, since service records and
 // activities name their recorder and organiser.
@@ -104,6 +151,25 @@ func driveVolunteerRoutes(t *testing.T, e *env) {
 	e.expect(404, O, "GET", photos+"/"+unknownID, nil)
 	e.expect(204, O, "DELETE", photos+"/"+photoID, nil)
 	e.expect(404, O, "DELETE", photos+"/"+photoID, nil)
+
+	// Several photos at once as multipart parts: all or none.
+	good := func(name string) photoPart { return photoPart{"photo", name, "image/png", realPNG(t, 8)} }
+	var many struct {
+		Items []struct {
+			ID          string `json:"id"`
+			ContentType string `json:"content_type"`
+		}
+	}
+	sendPhotos(t, e, 201, O, photos, []photoPart{good("一.png"), good("二.png"), good("三.png")}).Decode(t, &many)
+	if len(many.Items) != 3 || many.Items[0].ContentType != "image/png" {
+		t.Errorf("three photos: %+v", many)
+	}
+	f = sendPhotos(t, e, 422, O, photos, []photoPart{good("四.png"), {"photo", "名单.txt", "text/plain", []byte("张三")}}).Err(t).Error.Fields
+	mustContain(t, "a text file among photos", f["photo"], "文件“名单.txt”：照片格式无效")
+	sendPhotos(t, e, 400, O, photos, []photoPart{good("五.png"), {"note", "", "text/plain", []byte("x")}})
+	if a := e.expect(200, O, "GET", "/api/v1/activities/"+actID, nil).JSON(t); len(a["photos"].([]any)) != 3 {
+		t.Errorf("photos after a refused upload: %v", a["photos"])
+	}
 
 	// Service records: recorded by the organiser, answered by the volunteer.
 	rec := map[string]any{"volunteer_id": volID, "hours": "2.5", "content": "讲防溺水知识", "activity_id": actID}

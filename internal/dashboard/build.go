@@ -3,7 +3,6 @@ package dashboard
 import (
 	"sort"
 	"strings"
-	"time"
 
 	"guanai/internal/care"
 	"guanai/internal/children"
@@ -211,7 +210,7 @@ func rowOf(n Node, f facts, ms []metric) Row {
 // build lays out the sections of a node from its facts, its child nodes'
 // (by code; kids in display order, codes with figures but no kid are
 // added at the end) and its trend.
-func build(node Node, total facts, kids []Node, rows map[string]facts, trend []trendPoint, today time.Time) []Section {
+func build(node Node, total facts, kids []Node, rows map[string]facts, trend []trendPoint) []Section {
 	seen := map[string]bool{}
 	for _, k := range kids {
 		seen[k.Code] = true

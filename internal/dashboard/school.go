@@ -57,7 +57,7 @@ func (s *Service) School(ctx context.Context, v access.Viewer, id string) (Dashb
 	if err != nil {
 		return Dashboard{}, err
 	}
-	secs := build(node, total, kids, rows, trend, today)
+	secs := build(node, total, kids, rows, trend)
 	out := secs[:0]
 	for _, sec := range secs {
 		drop := map[string]bool{"elders": true, "hours": true, "activities": true}

@@ -27,12 +27,15 @@ type Service struct {
 	regions *regions.Store
 	schools *schools.Store
 	care    *care.Store
+	read    reader
 }
 
 // New returns a dashboard service over the database and the stores it
 // reads names and care gaps from.
 func New(db *storage.DB, rs *regions.Store, ss *schools.Store, cs *care.Store) *Service {
-	return &Service{db: db, regions: rs, schools: ss, care: cs}
+	s := &Service{db: db, regions: rs, schools: ss, care: cs}
+	s.read = s.counted
+	return s
 }
 
 var errNode = errs.New(errs.NotFound, "未找到该行政区划或学校，或不在您的管辖范围内")
@@ -202,24 +205,39 @@ func (s *Service) Region(ctx context.Context, v access.Viewer, code string) (Das
 			kids = append(kids, Node{Kind: KindRegion, Code: r.Code, Name: r.Name, Level: r.Level.Name(), Drill: true})
 		}
 	}
-	gaps, err := s.care.Gaps(ctx, v, code12)
+	total, rows, trend, err := s.read(ctx, v, code12, lvl, s.today())
 	if err != nil {
 		return Dashboard{}, err
 	}
-	today := s.today()
+	d.Sections = build(node, total, kids, rows, trend)
+	return d, nil
+}
+
+// reader reads a region node's facts, its child nodes' (by code) and its
+// trend: from the counters (counted), or from the records (the naive
+// recount the tests and benchmarks compare with).
+type reader func(ctx context.Context, v access.Viewer, code string, lvl regions.Level, today time.Time) (facts, map[string]facts, []trendPoint, error)
+
+// counted reads a region node's figures from the counters, in one read
+// snapshot, and its care coverage from package care.
+func (s *Service) counted(ctx context.Context, v access.Viewer, code string, _ regions.Level, today time.Time) (facts, map[string]facts, []trendPoint, error) {
+	gaps, err := s.care.Gaps(ctx, v, code)
+	if err != nil {
+		return nil, nil, nil, err
+	}
 	var total facts
 	var rows map[string]facts
 	var trend []trendPoint
 	err = s.db.Read(ctx, func(q storage.Querier) error {
 		var err error
-		if total, rows, err = readRegion(ctx, q, code12, today); err != nil {
+		if total, rows, err = readRegion(ctx, q, code, today); err != nil {
 			return err
 		}
-		trend, err = readTrend(ctx, q, code12, today)
+		trend, err = readTrend(ctx, q, code, today)
 		return err
 	})
 	if err != nil {
-		return Dashboard{}, err
+		return nil, nil, nil, err
 	}
 	addGaps(total, gaps.Region)
 	for _, g := range gaps.Rows {
@@ -228,8 +246,7 @@ func (s *Service) Region(ctx context.Context, v access.Viewer, code string) (Das
 		}
 		addGaps(rows[g.Code], g)
 	}
-	d.Sections = build(node, total, kids, rows, trend, today)
-	return d, nil
+	return total, rows, trend, nil
 }
 
 // addGaps adds a node's care coverage (children who have each part of the

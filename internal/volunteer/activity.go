@@ -497,8 +497,38 @@ func SniffImage(b []byte) string {
 // JPEG, PNG or WebP image by content, and an activity that already has
 // MaxPhotos photos.
 func (s *Store) AddPhoto(ctx context.Context, v access.Viewer, activityID string, data []byte) (Photo, error) {
-	var p Photo
+	ps, err := s.AddPhotos(ctx, v, activityID, []PhotoFile{{Data: data}})
+	if err != nil {
+		return Photo{}, err
+	}
+	return ps[0], nil
+}
+
+// PhotoFile is one file of an upload: the name the user's device gave it
+// (for messages; may be empty) and its bytes.
+type PhotoFile struct {
+	Name string
+	Data []byte
+}
+
+// photoRefusal is the refusal of one file of an upload, naming the file
+// when it has a name.
+func photoRefusal(f PhotoFile, reason string) error {
+	if f.Name != "" {
+		reason = "文件“" + f.Name + "”：" + reason
+	}
+	return errs.FieldErrors{"photo": reason}.Err()
+}
+
+// AddPhotos stores several photos of an activity at once, as its
+// organiser or a keeper of its region's records, and audits each: all or
+// none. The same limits as AddPhoto apply to each file, and the activity
+// may hold at most MaxPhotos with them; the first file refused is named in
+// the refusal (errs.Invalid, field "photo").
+func (s *Store) AddPhotos(ctx context.Context, v access.Viewer, activityID string, files []PhotoFile) ([]Photo, error) {
+	var out []Photo
 	err := s.db.Write(ctx, func(tx *storage.Tx) error {
+		out = nil
 		a, err := s.activity(ctx, tx, v, activityID)
 		if err != nil {
 			return err
@@ -506,15 +536,20 @@ func (s *Store) AddPhoto(ctx context.Context, v access.Viewer, activityID string
 		if !a.MayEdit {
 			return errs.New(errs.Forbidden, "只有活动的组织者或本地区的工作人员可以上传活动照片")
 		}
-		switch {
-		case len(data) == 0:
-			return errs.FieldErrors{"photo": "照片不能为空"}.Err()
-		case len(data) > MaxPhotoBytes:
-			return errs.FieldErrors{"photo": "照片太大：每张不能超过" + strconv.Itoa(MaxPhotoBytes>>20) + "MB"}.Err()
+		if len(files) == 0 {
+			return errs.FieldErrors{"photo": "请选择要上传的照片"}.Err()
 		}
-		ct := SniffImage(data)
-		if ct == "" {
-			return errs.FieldErrors{"photo": "照片格式无效：只能上传JPEG、PNG或WebP格式的图片"}.Err()
+		types := make([]string, len(files))
+		for i, f := range files {
+			switch {
+			case len(f.Data) == 0:
+				return photoRefusal(f, "照片不能为空")
+			case len(f.Data) > MaxPhotoBytes:
+				return photoRefusal(f, "照片太大：每张不能超过"+strconv.Itoa(MaxPhotoBytes>>20)+"MB")
+			}
+			if types[i] = SniffImage(f.Data); types[i] == "" {
+				return photoRefusal(f, "照片格式无效：只能上传JPEG、PNG或WebP格式的图片")
+			}
 		}
 		if err := tx.Serialize(ctx, lockKey("photos:"+a.ID)); err != nil {
 			return errs.Wrap(err, "volunteer: lock")
@@ -523,18 +558,31 @@ func (s *Store) AddPhoto(ctx context.Context, v access.Viewer, activityID string
 		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM activity_photos WHERE activity_id = ?`, a.ID).Scan(&n); err != nil {
 			return errs.Wrap(err, "volunteer: photos")
 		}
-		if n >= MaxPhotos {
-			return errs.FieldErrors{"photo": "照片太多：每个活动最多" + strconv.Itoa(MaxPhotos) + "张"}.Err()
+		if n+len(files) > MaxPhotos {
+			reason := "照片太多：每个活动最多" + strconv.Itoa(MaxPhotos) + "张"
+			if len(files) > 1 || n > 0 {
+				reason += "，已有" + strconv.Itoa(n) + "张，本次上传" + strconv.Itoa(len(files)) + "张"
+			}
+			return photoRefusal(files[max(MaxPhotos-n, 0)], reason)
 		}
-		p = Photo{ID: newID(), ContentType: ct, Size: len(data)}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO activity_photos (id, activity_id, content_type, size, data, uploaded_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			p.ID, a.ID, p.ContentType, p.Size, data, v.UserID, storage.TimeArg(tx.Now)); err != nil {
-			return errs.Wrap(err, "volunteer: add photo")
+		for i, f := range files {
+			p := Photo{ID: newID(), ContentType: types[i], Size: len(f.Data)}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO activity_photos (id, activity_id, content_type, size, data, uploaded_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+				p.ID, a.ID, p.ContentType, p.Size, f.Data, v.UserID, storage.TimeArg(tx.Now)); err != nil {
+				return errs.Wrap(err, "volunteer: add photo")
+			}
+			if err := audit.Record(ctx, tx, v, audit.Entry{Action: audit.ActionCreate, RecordType: RecordPhoto, RecordID: p.ID,
+				Changes: []audit.Change{{Field: "activity_id", New: a.ID}, {Field: "content_type", New: p.ContentType}, {Field: "size", New: strconv.Itoa(p.Size)}}}); err != nil {
+				return err
+			}
+			out = append(out, p)
 		}
-		return audit.Record(ctx, tx, v, audit.Entry{Action: audit.ActionCreate, RecordType: RecordPhoto, RecordID: p.ID,
-			Changes: []audit.Change{{Field: "activity_id", New: a.ID}, {Field: "content_type", New: ct}, {Field: "size", New: strconv.Itoa(p.Size)}}})
+		return nil
 	})
-	return p, err
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // PhotoData returns a photo of an activity in v's view, with its content

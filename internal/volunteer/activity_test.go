@@ -130,4 +130,27 @@ func TestActivityPhotos(t *testing.T) {
 	if n := f.auditCount(volunteer.RecordPhoto); n != volunteer.MaxPhotos+1 {
 		t.Errorf("photo audit entries: %d", n)
 	}
+
+	// Several at once: all or none, the refusal naming the file.
+	for _, tc := range []struct {
+		name  string
+		files []volunteer.PhotoFile
+		want  string
+	}{
+		{"not an image among images", []volunteer.PhotoFile{{"a.png", png}, {"说明.txt", []byte("text")}, {"c.png", png}}, "文件“说明.txt”：照片格式无效"},
+		{"too large among images", []volunteer.PhotoFile{{"a.png", png}, {"big.jpg", jpeg(volunteer.MaxPhotoBytes + 1)}}, "文件“big.jpg”：照片太大"},
+		{"one too many", []volunteer.PhotoFile{{"a.png", png}, {"b.png", png}}, "文件“b.png”：照片太多"},
+		{"none", nil, "请选择"},
+	} {
+		_, err := f.s.AddPhotos(f.ctx, f.officer, a.ID, tc.files)
+		wantField(t, tc.name, err, "photo", tc.want)
+	}
+	got, _ = f.s.Activity(f.ctx, f.officer, a.ID)
+	if len(got.Photos) != volunteer.MaxPhotos-1 {
+		t.Errorf("photos after refused uploads: %d", len(got.Photos))
+	}
+	ps, err := f.s.AddPhotos(f.ctx, f.officer, a.ID, []volunteer.PhotoFile{{"last.webp", webp}})
+	if err != nil || len(ps) != 1 || ps[0].ContentType != "image/webp" {
+		t.Fatalf("the tenth photo: %v %v", ps, err)
+	}
 }

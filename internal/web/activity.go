@@ -1,8 +1,8 @@
 package web
 
 import (
-	"errors"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"strconv"
 	"strings"
@@ -21,8 +21,9 @@ import (
 // photoRoute is the photo upload, whose body may be larger than a form's.
 const photoRoute = "POST /activities/{id}/photos"
 
-// maxPhotoBody bounds the upload of one photo with its form.
-const maxPhotoBody = volunteer.MaxPhotoBytes + 64<<10
+// maxPhotoBody bounds an upload of photos with its form: as many as an
+// activity may hold, each as large as allowed.
+const maxPhotoBody = volunteer.MaxPhotos*(volunteer.MaxPhotoBytes+4<<10) + 64<<10
 
 type activitiesPage struct {
 	Layout
@@ -221,9 +222,11 @@ type activityPage struct {
 	Attend   personForm
 	// Recording a volunteer's hours at the activity.
 	Hours personForm
-	// Uploading a photo.
+	// Uploading photos: the form, the limits, and the refusal shown
+	// beside the file input (naming the file refused).
 	Photo      personForm
 	PhotoLimit string
+	PhotoError string
 	// Hidden is how many attending children the viewer may not see.
 	Hidden int
 }
@@ -354,8 +357,9 @@ func (w *Web) recordActivityService(rw http.ResponseWriter, r *http.Request, id 
 	return nil
 }
 
-// addActivityPhoto stores the uploaded photo; one that is not an image or
-// is too large is refused with the reason.
+// addActivityPhoto stores the uploaded photos, one or several at once:
+// all or none. A file that is not an image or is too large, or one too
+// many, is refused with its name and the reason, and none is stored.
 func (w *Web) addActivityPhoto(rw http.ResponseWriter, r *http.Request, id authn.Identity) error {
 	p, err := w.activityPageFor(r, id, "", serviceValues{}, "")
 	if err != nil {
@@ -365,28 +369,54 @@ func (w *Web) addActivityPhoto(rw http.ResponseWriter, r *http.Request, id authn
 		return notFound
 	}
 	lg := langOf(r)
-	var data []byte
-	file, _, ferr := r.FormFile("photo")
-	switch {
-	case errors.Is(ferr, http.ErrMissingFile), errors.Is(ferr, http.ErrNotMultipart):
-		err = errs.FieldErrors{"photo": lg.T("activity.photo_missing")}.Err()
-	case ferr != nil:
-		return ferr
-	default:
-		defer file.Close()
-		if data, err = io.ReadAll(io.LimitReader(file, volunteer.MaxPhotoBytes+1)); err != nil {
-			return err
+	var files []volunteer.PhotoFile
+	if r.MultipartForm != nil {
+		for _, fh := range r.MultipartForm.File["photo"] {
+			if fh.Filename == "" && fh.Size == 0 {
+				continue // the empty part of a form posted with no file chosen
+			}
+			data, err := readPhoto(fh)
+			if err != nil {
+				return err
+			}
+			files = append(files, volunteer.PhotoFile{Name: fh.Filename, Data: data})
 		}
-		_, err = w.app.Volunteers.AddPhoto(r.Context(), id.Viewer, p.A.ID, data)
+	}
+	if len(files) == 0 {
+		err = errs.FieldErrors{"photo": lg.T("activity.photo_missing")}.Err()
+	} else {
+		_, err = w.app.Volunteers.AddPhotos(r.Context(), id.Viewer, p.A.ID, files)
 	}
 	if err == nil {
-		return seeOther(rw, r, "/activities/"+p.A.ID+"?n=photo_added#photos")
+		n := "photo_added"
+		if len(files) > 1 {
+			n = "photos_added"
+		}
+		return seeOther(rw, r, "/activities/"+p.A.ID+"?n="+n+"#photos")
 	}
-	if !careFieldErrors(lg, &p.Photo, err, nil) {
+	if fe, ok := fieldErrors(err); ok {
+		p.Photo.Message, p.PhotoError = lg.T("form.fix_errors"), fe["photo"]
+		for k, m := range fe {
+			if k != "photo" {
+				p.Photo.Errors = append(p.Photo.Errors, m)
+			}
+		}
+	} else if !careFieldErrors(lg, &p.Photo, err, nil) {
 		return err
 	}
 	w.render(rw, r, statusOf(err), "activity", p)
 	return nil
+}
+
+// readPhoto reads an uploaded file, up to one byte past the largest photo
+// (so that the domain sees it is too large).
+func readPhoto(fh *multipart.FileHeader) ([]byte, error) {
+	f, err := fh.Open()
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(io.LimitReader(f, volunteer.MaxPhotoBytes+1))
 }
 
 // activityPhoto serves a photo with its content type.

@@ -16,6 +16,7 @@ var volunteerCatalog = map[string]message{
 	"title.volunteer_new":   {"登记志愿者", "Register a volunteer"},
 	"title.volunteer_edit":  {"修改志愿者：%s", "Edit volunteer: %s"},
 	"title.volunteer_hours": {"志愿服务时长记录：%s", "Record of service hours: %s"},
+	"title.service_correct": {"更正服务记录：%s", "Correct a service record: %s"},
 	"title.orgs":            {"社会组织", "Social organisations"},
 	"title.org_new":         {"登记社会组织", "Register a social organisation"},
 	"title.org_edit":        {"修改社会组织：%s", "Edit social organisation: %s"},
@@ -71,6 +72,17 @@ var volunteerCatalog = map[string]message{
 	"service.reason":         {"异议理由", "Reason"},
 	"service.answer":         {"确认或异议", "Confirm or dispute"},
 	"service.total":          {"合计", "Total"},
+	"service.correct":        {"更正", "Correct"},
+
+	"correct.section":           {"服务记录", "The service"},
+	"correct.hint":              {"志愿者：%s；当前状态：%s。", "Volunteer: %s; now %s."},
+	"correct.hint_activity":     {"志愿者：%s；活动：%s（%s，服务日期即活动日期）；当前状态：%s。", "Volunteer: %s; activity: %s (%s, the day of the service); now %s."},
+	"correct.reason":            {"志愿者的异议：%s。", " The volunteer's objection: %s."},
+	"correct.after":             {"更正后记录将重新等待志愿者确认。", " Once corrected, the record waits for the volunteer's confirmation again."},
+	"correct.place_help":        {"服务所在的乡镇或村。", "The township or village where the service was given."},
+	"correct.confirmed":         {"志愿者已确认该记录，不能再更正。", "The volunteer has confirmed this record: it can no longer be corrected."},
+	"correct.forbidden.heading": {"无权更正", "Not allowed to correct"},
+	"correct.forbidden":         {"只有记录人或本地区的工作人员可以更正该服务记录。", "Only whoever recorded this service, or staff of its area, may correct it."},
 
 	"org.new":              {"登记社会组织", "Register an organisation"},
 	"org.find":             {"按名称或统一社会信用代码查找", "Find by name or credit code"},
@@ -114,14 +126,14 @@ var volunteerCatalog = map[string]message{
 	"activity.no_volunteers":         {"尚未记录志愿者的服务时长。", "No volunteer's hours recorded yet."},
 	"activity.photos":                {"活动照片（%d张）", "Photos (%d)"},
 	"activity.no_photos":             {"没有照片。", "No photos."},
-	"activity.photo":                 {"照片", "Photo"},
+	"activity.photo":                 {"照片（可多选）", "Photos (choose one or several)"},
 	"activity.photo_alt":             {"活动照片", "Photo of the activity"},
 	"activity.upload":                {"上传", "Upload"},
 	"activity.delete_photo":          {"删除照片", "Delete photo"},
-	"activity.photo_limit":           {"JPEG、PNG或WebP格式，每张不超过%dMB，每个活动最多%d张。", "JPEG, PNG or WebP, at most %d MB each, %d per activity."},
-	"activity.photo_missing":         {"请选择要上传的照片", "Choose a photo to upload"},
+	"activity.photo_limit":           {"JPEG、PNG或WebP格式，每张不超过%dMB，每个活动最多%d张；可一次选择多张，其中任何一张不符合要求时都不保存。", "JPEG, PNG or WebP, at most %d MB each, %d per activity; choose several at once if you like — if any one is refused, none is kept."},
+	"activity.photo_missing":         {"请选择要上传的照片", "Choose the photos to upload"},
 	"activity.photo_too_big.heading": {"照片太大", "Photo too large"},
-	"activity.photo_too_big.message": {"每张照片不能超过%dMB，请压缩后重新上传。", "Each photo may be at most %d MB: make it smaller and upload again."},
+	"activity.photo_too_big.message": {"每张照片不能超过%dMB，一次最多上传%d张，请压缩或减少后重新上传。", "Each photo may be at most %d MB, and at most %d at once: make them smaller or fewer and upload again."},
 	"activity.edit":                  {"修改", "Edit"},
 	"activity.filter":                {"筛选", "Filter"},
 
@@ -136,14 +148,16 @@ var volunteerCatalog = map[string]message{
 	"notice.service_recorded":  {"已记录服务时长，待志愿者确认。", "Hours recorded; waiting for the volunteer's confirmation."},
 	"notice.service_confirmed": {"已确认该服务记录。", "Record confirmed."},
 	"notice.service_disputed":  {"已提出异议，记录人将更正。", "Disputed; the recorder will correct it."},
+	"notice.service_corrected": {"已更正服务记录，待志愿者重新确认。", "Record corrected; waiting for the volunteer's confirmation again."},
 	"notice.org_saved":         {"已保存社会组织信息。", "Organisation saved."},
 	"notice.activity_saved":    {"已保存活动。", "Activity saved."},
 	"notice.photo_added":       {"已上传照片。", "Photo uploaded."},
+	"notice.photos_added":      {"已上传全部照片。", "Photos uploaded."},
 	"notice.photo_deleted":     {"已删除照片。", "Photo deleted."},
 }
 
-var volunteerNotices = []string{"volunteer_saved", "service_recorded", "service_confirmed", "service_disputed", "org_saved", "activity_saved",
-	"photo_added", "photo_deleted"}
+var volunteerNotices = []string{"volunteer_saved", "service_recorded", "service_confirmed", "service_disputed", "service_corrected", "org_saved", "activity_saved",
+	"photo_added", "photos_added", "photo_deleted"}
 
 // volunteerCodeLabels are the English labels of the codes the volunteer
 // package labels in Chinese.

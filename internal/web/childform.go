@@ -248,6 +248,8 @@ type recordFormPage struct {
 	Action   string
 	Cancel   string
 	Sections []formSection
+	// Hint, when set, says under the heading what the form is about.
+	Hint string
 	// Message says why the form came back; OtherErrors are messages for
 	// no field of the form.
 	Message     string

@@ -407,6 +407,135 @@ func (w *Web) answerService(rw http.ResponseWriter, r *http.Request, id authn.Id
 	return nil
 }
 
+// --- correcting a service record
+
+// correctionValues is the correction form as entered: the record form's
+// fields and, for a keeper of the records, the place.
+type correctionValues struct {
+	serviceValues
+	RegionCode string
+}
+
+func postedCorrection(r *http.Request) correctionValues {
+	return correctionValues{serviceValues: postedService(r), RegionCode: strings.TrimSpace(postValue(r, "region_code"))}
+}
+
+// correctable reads the record a /services/{id}/correct route names, in
+// v's view; one the viewer may see but not correct is refused with the
+// domain's reason (403, or 409 once the volunteer has confirmed it).
+func (w *Web) correctable(rw http.ResponseWriter, r *http.Request, id authn.Identity) (volunteer.ServiceRecord, bool, error) {
+	v := id.Viewer
+	if !seesVolunteers(v) {
+		return volunteer.ServiceRecord{}, false, notFound
+	}
+	rec, err := w.app.Volunteers.Service(r.Context(), v, r.PathValue("id"))
+	if err != nil {
+		return rec, false, err
+	}
+	if !rec.MayCorrect {
+		lg := langOf(r)
+		if rec.Status == volunteer.StatusConfirmed {
+			w.problem(rw, r, id, http.StatusConflict, lg.T("err.conflict.heading"), lg.T("correct.confirmed"))
+		} else {
+			w.problem(rw, r, id, http.StatusForbidden, lg.T("correct.forbidden.heading"), lg.T("correct.forbidden"))
+		}
+		return rec, false, nil
+	}
+	return rec, true, nil
+}
+
+// correctionPage builds the correction form of rec with cv and the
+// errors of fe.
+func (w *Web) correctionPage(r *http.Request, id authn.Identity, rec volunteer.ServiceRecord, cv correctionValues, version int, fe errs.FieldErrors) (recordFormPage, error) {
+	lg := langOf(r)
+	v := id.Viewer
+	fields := serviceFields(lg, cv.serviceValues)
+	if rec.ActivityID != "" {
+		// The activity's day is the service's.
+		fields = fields[1:]
+	}
+	if mayKeepServices(v) {
+		pk, err := w.picker(r.Context(), lg, v, "region_code", cv.RegionCode, fe["region_code"])
+		if err != nil {
+			return recordFormPage{}, err
+		}
+		pk.Label, pk.Help = lg.T("service.place"), lg.T("correct.place_help")
+		fields = append(fields, formField{Name: "region_code", Label: lg.T("service.place"), Kind: "picker", Value: cv.RegionCode, Picker: &pk})
+	}
+	hint := lg.T("correct.hint", rec.VolunteerName, serviceStatusLabel(lg, rec.Status))
+	if rec.ActivityID != "" {
+		hint = lg.T("correct.hint_activity", rec.VolunteerName, rec.ActivityTitle, rec.ServedOn, serviceStatusLabel(lg, rec.Status))
+	}
+	if rec.DisputeReason != "" {
+		hint += lg.T("correct.reason", rec.DisputeReason)
+	}
+	p := recordFormPage{Layout: w.layout(r, id, lg.T("title.service_correct", rec.VolunteerName)), ID: rec.ID, Version: version,
+		Action: "/services/" + rec.ID + "/correct", Cancel: "/volunteers/" + rec.VolunteerID + "#records", Hint: hint + lg.T("correct.after"),
+		Sections: []formSection{{ID: "sec-service", Title: lg.T("correct.section"), Fields: fields}}}
+	p.OtherErrors = setErrors(p.Sections, fe)
+	return p, nil
+}
+
+// correctServiceForm shows the correction form of a service record,
+// filled in with the record, to whoever may correct it: its recorder, or
+// a keeper of its region's records, until the volunteer confirms it.
+func (w *Web) correctServiceForm(rw http.ResponseWriter, r *http.Request, id authn.Identity) error {
+	rec, ok, err := w.correctable(rw, r, id)
+	if err != nil || !ok {
+		return err
+	}
+	cv := correctionValues{serviceValues: serviceValues{ServedOn: rec.ServedOn, Hours: rec.Hours, Content: rec.Content}, RegionCode: rec.Region}
+	p, err := w.correctionPage(r, id, rec, cv, rec.Version, nil)
+	if err != nil {
+		return err
+	}
+	w.render(rw, r, http.StatusOK, "recordform", p)
+	return nil
+}
+
+// correctService corrects a service record; it goes back to waiting for
+// the volunteer's confirmation. A refused correction comes back with the
+// errors beside the fields and the input kept.
+func (w *Web) correctService(rw http.ResponseWriter, r *http.Request, id authn.Identity) error {
+	rec, ok, err := w.correctable(rw, r, id)
+	if err != nil || !ok {
+		return err
+	}
+	lg := langOf(r)
+	cv := postedCorrection(r)
+	version, _ := strconv.Atoi(postValue(r, "version"))
+	status, message := http.StatusOK, ""
+	var fe errs.FieldErrors
+	if !navigatedRegion(r, &cv.RegionCode) {
+		in := volunteer.ServiceInput{ServedOn: cv.ServedOn, Hours: cv.Hours, Content: cv.Content, ActivityID: rec.ActivityID, OrgID: rec.OrgID, Region: rec.Region}
+		if rec.ActivityID != "" {
+			in.ServedOn = ""
+		}
+		if mayKeepServices(id.Viewer) {
+			in.Region = cv.RegionCode
+		}
+		_, err := w.app.Volunteers.CorrectService(r.Context(), id.Viewer, rec.ID, version, in)
+		if err == nil {
+			return seeOther(rw, r, "/volunteers/"+rec.VolunteerID+"?n=service_corrected#record-"+rec.ID)
+		}
+		if errs.CodeOf(err) == errs.Forbidden {
+			w.problem(rw, r, id, http.StatusForbidden, lg.T("correct.forbidden.heading"), errs.As(err).Message)
+			return nil
+		}
+		status, message, fe, err = formRefusal(lg, err)
+		if err != nil {
+			return err
+		}
+	}
+	p, err := w.correctionPage(r, id, rec, cv, version, fe)
+	if err != nil {
+		return err
+	}
+	p.Message = message
+	w.render(rw, r, status, "recordform", p)
+	return nil
+}
+
 // hoursPage is the view model of a volunteer's printable record of hours.
 type hoursPage struct {
 	Layout

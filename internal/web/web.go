@@ -185,6 +185,8 @@ var routes = []route{
 	{"POST /volunteers/{id}/services", fullUser, (*Web).recordService},
 	{"GET /volunteers/{id}/hours", fullUser, (*Web).volunteerHours},
 	{"POST /services/{id}/answer", fullUser, (*Web).answerService},
+	{"GET /services/{id}/correct", fullUser, (*Web).correctServiceForm},
+	{"POST /services/{id}/correct", fullUser, (*Web).correctService},
 	{"GET /orgs", fullUser, (*Web).orgs},
 	{"GET /orgs/new", fullUser, (*Web).newOrg},
 	{"POST /orgs/new", fullUser, (*Web).createOrg},
@@ -291,7 +293,7 @@ func (w *Web) wrap(rt route) http.HandlerFunc {
 					lg := langOf(r)
 					heading, message := lg.T("import.bad_upload.heading"), lg.T("import.bad_upload.message")
 					if rt.pattern == photoRoute {
-						heading, message = lg.T("activity.photo_too_big.heading"), lg.T("activity.photo_too_big.message", volunteer.MaxPhotoBytes>>20)
+						heading, message = lg.T("activity.photo_too_big.heading"), lg.T("activity.photo_too_big.message", volunteer.MaxPhotoBytes>>20, volunteer.MaxPhotos)
 					}
 					w.problem(rw, r, authn.Identity{}, http.StatusRequestEntityTooLarge, heading, message)
 					return
