@@ -50,7 +50,8 @@ func init() {
 // children only, nor the administrative roles, who see no records).
 func seesDashboard(v access.Viewer) bool { return !v.Nobody && v.PairedWith == "" }
 
-// dashboardHref is the dashboard of a node ("" for the viewer's default).
+// dashboardHref is the address of a node's dashboard: a region's or a
+// school's ("" for a class or a month, which have none).
 func dashboardHref(n dashboard.Node) string {
 	switch n.Kind {
 	case dashboard.KindRegion:
@@ -61,9 +62,10 @@ func dashboardHref(n dashboard.Node) string {
 	return ""
 }
 
-// dashboardQuery is the node the address asks for, as the API and the
-// export take it: region=<code> or school=<id>, neither for the viewer's
-// default.
+// dashboardQuery is the node the address asks for: school=<id>, else
+// region=<code>, else nothing (the viewer's default). The page and its
+// workbook take the school when an address names both; the API refuses
+// such an address.
 func dashboardQuery(r *http.Request) url.Values {
 	q := url.Values{}
 	if s := queryValue(r, "school"); s != "" {
