@@ -6,7 +6,8 @@
 // Pages are rendered on the server from embedded templates, one typed view
 // model per page, in Chinese or English (see catalog.go), and work on a
 // phone's browser without JavaScript; htmx 2 (static/htmx.min.js) only
-// turns some links and forms into partial updates. Like the JSON API, web
+// turns some links and forms into partial updates, and on the dashboard
+// (数据看板, dashboard.go) Apache ECharts draws a chart above each table. Like the JSON API, web
 // translates HTTP into calls on the domain stores and holds no rules of
 // its own.
 package web
