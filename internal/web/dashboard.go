@@ -13,6 +13,7 @@ import (
 	"guanai/internal/access"
 	"guanai/internal/authn"
 	"guanai/internal/dashboard"
+	"guanai/internal/schools"
 )
 
 // The dashboard (数据看板): for a region node or a school in the viewer's
@@ -108,7 +109,16 @@ type dashPage struct {
 	Rankings []dashRanking
 	// XLSX and JSON are the node's workbook and its API address.
 	XLSX, JSON string
+	// Schools are the schools of a region node (the first dashSchools of
+	// them), each linking to its own dashboard; SchoolsTotal counts them
+	// all, and SchoolsHref is the schools list when there are more.
+	Schools      []dashNode
+	SchoolsTotal int
+	SchoolsHref  string
 }
+
+// dashSchools is how many of a region's schools its dashboard lists.
+const dashSchools = 40
 
 // dashNode is a node as a link (Href "" when it cannot be opened);
 // Region holds a region's code for the data-code attribute.
@@ -254,6 +264,21 @@ func (w *Web) dashboardPage(rw http.ResponseWriter, r *http.Request, id authn.Id
 			rv.Items = append(rv.Items, dashRanked{Place: it.Place, dashNode: nodeOf(lg, it.Node), Text: formatValue(rk.Metric.Format, it.Value, true)})
 		}
 		p.Rankings = append(p.Rankings, rv)
+	}
+	if d.Node.Kind == dashboard.KindRegion && id.Viewer.SchoolID == "" {
+		// The way down to the schools: their dashboards are the region's
+		// schools' own.
+		sp, err := w.app.Schools.List(r.Context(), id.Viewer, schools.Filter{Region: d.Node.Code, Limit: dashSchools})
+		if err != nil {
+			return err
+		}
+		for _, sc := range sp.Schools {
+			p.Schools = append(p.Schools, dashNode{Name: sc.Name, Href: dashboardHref(dashboard.Node{Kind: dashboard.KindSchool, Code: sc.ID})})
+		}
+		p.SchoolsTotal = sp.Total
+		if sp.Total > len(sp.Schools) {
+			p.SchoolsHref = "/schools?region=" + url.QueryEscape(d.Node.Code)
+		}
 	}
 	w.render(rw, r, http.StatusOK, "dashboard", p)
 	return nil

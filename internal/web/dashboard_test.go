@@ -227,6 +227,20 @@ func TestDashboardPage(t *testing.T) {
 	if a := first(p.doc, "table.dash a[href=/dashboard?region="+wencang+"]"); a == nil {
 		t.Fatal("no link to 文沧村")
 	}
+	// The township's schools lead to their own dashboards, by class, with
+	// the township in the breadcrumb.
+	a := first(p.doc, "#dash-school-list a[href=/dashboard?school="+c.school.ID+"]")
+	if a == nil || text(a) != c.school.Name {
+		t.Fatalf("no link to %s among the schools", c.school.Name)
+	}
+	sp := l.get("/dashboard?school=" + c.school.ID)
+	names, hrefs = dashCrumbs(sp.doc)
+	if sp.status != http.StatusOK || names[len(names)-1] != c.school.Name || !slices.Contains(hrefs, "/dashboard?region="+datianba) {
+		t.Errorf("school dashboard: %d %q %q", sp.status, names, hrefs)
+	}
+	if rows := sel(sp.doc, "#table-overview tbody tr"); len(rows) != 2 || text(first(rows[1], "th")) != c.class.Name || first(rows[1], "a") != nil {
+		t.Errorf("school rows: want the total and the class %s, unlinked", c.class.Name)
+	}
 	p = l.get("/dashboard?region=" + wencang)
 	names, _ = dashCrumbs(p.doc)
 	if p.status != http.StatusOK || names[len(names)-1] != "文沧村民委员会" && names[len(names)-1] != "文沧村" {
