@@ -17,7 +17,8 @@ import (
 // (ECharts puts a canvas in each chart's element) with the tables under
 // them, and drills down by the tables' links from the province to 保山市,
 // 昌宁县, 大田坝镇 and 文沧村, the breadcrumb following at every step (each
-// level above the current one a link back up). At 360 px the page does
+// level above the current one a link back up), and opens a school of the
+// township on the way (its dashboard by class). At 360 px the page does
 // not scroll sideways (the tables scroll inside their frames). Screenshots
 // at 360 px and 1280 px of the province, the county and the village.
 func TestDashboardDrillDownInBrowser(t *testing.T) {
@@ -95,6 +96,19 @@ func TestDashboardDrillDownInBrowser(t *testing.T) {
 	shoot(t, ctx, shots, "22-dashboard-county")
 	down("530524107000")
 	check("township", "大田坝镇", "云南省", "保山市", "昌宁县")
+	// A school of the township, by class, and back.
+	school := run(t, ctx, "first school", chromedp.Text(chromedp.CSS("#dash-school-list li:first-child a")))
+	do(t, ctx, "open a school",
+		chromedp.ScrollIntoView(chromedp.CSS("#dash-school-list li:first-child a")),
+		chromedp.Click(chromedp.CSS("#dash-school-list li:first-child a")),
+		chromedp.WaitVisible(chromedp.CSS(`#dash-xlsx[href*="school="]`)),
+		drawn)
+	check("school", strings.TrimSpace(school), "云南省", "保山市", "昌宁县", "大田坝镇")
+	shoot(t, ctx, shots, "24-dashboard-school")
+	do(t, ctx, "back to the township",
+		chromedp.Click(chromedp.CSS(`#dash-breadcrumb a[href="/dashboard?region=530524107000"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#dash-xlsx[href$="region=530524107000"]`)),
+		drawn)
 	down("530524107202")
 	check("village", "文沧村民委员会", "云南省", "保山市", "昌宁县", "大田坝镇")
 	if n := run(t, ctx, "village links", chromedp.Evaluate[int](`document.querySelectorAll('table.dash tbody a[href^="/dashboard?region="]').length`)); n != 0 {
