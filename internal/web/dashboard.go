@@ -109,6 +109,8 @@ type dashPage struct {
 	Rankings []dashRanking
 	// XLSX and JSON are the node's workbook and its API address.
 	XLSX, JSON string
+	// Drills says some row links down (the intro says so).
+	Drills bool
 	// Schools are the schools of a region node (the first dashSchools of
 	// them), each linking to its own dashboard; SchoolsTotal counts them
 	// all, and SchoolsHref is the schools list when there are more.
@@ -251,6 +253,9 @@ func (w *Web) dashboardPage(rw http.ResponseWriter, r *http.Request, id authn.Id
 			return err
 		}
 		titles[s.ID] = sv.Title
+		for _, r := range sv.Rows {
+			p.Drills = p.Drills || r.Href != ""
+		}
 		p.Sections = append(p.Sections, sv)
 	}
 	for i, rk := range dashboard.Rankings(d) {
