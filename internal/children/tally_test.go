@@ -207,7 +207,7 @@ func TestLeftBehindBreakdowns(t *testing.T) {
 	}
 	want := map[string]int{
 		children.TallyBornKey(2015): 1, children.TallyBornKey(2016): 1,
-		"children.lb.sex.M": 2,
+		"children.lb.sex.M":              2,
 		children.TallyEthnicityKey("彝族"): 1, children.TallyEthnicityKey("汉族"): 1,
 		children.TallyReasonKey(children.ReasonBothAway): 1, children.TallyReasonKey(children.ReasonAwayDeceased): 1,
 	}
