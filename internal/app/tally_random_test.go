@@ -315,7 +315,11 @@ func (r *randomRun) editChild() {
 }
 
 func (r *randomRun) archiveChild() {
-	c, err := r.a.Children.Get(r.ctx, r.sys, r.pick(r.children))
+	id := r.pick(r.children)
+	if archived := r.strings(`SELECT id FROM children WHERE archived_at IS NOT NULL ORDER BY id`); len(archived) > 0 && r.rng.IntN(3) == 0 {
+		id = r.pick(archived) // a restore, more often than chance would
+	}
+	c, err := r.a.Children.Get(r.ctx, r.sys, id)
 	if err != nil {
 		r.t.Fatal(err)
 	}
@@ -486,7 +490,11 @@ func (r *randomRun) editElder() {
 }
 
 func (r *randomRun) archiveElder() {
-	e, err := r.a.Elders.Get(r.ctx, r.sys, r.pick(r.elders))
+	id := r.pick(r.elders)
+	if archived := r.strings(`SELECT id FROM elders WHERE archived_at IS NOT NULL ORDER BY id`); len(archived) > 0 && r.rng.IntN(3) == 0 {
+		id = r.pick(archived)
+	}
+	e, err := r.a.Elders.Get(r.ctx, r.sys, id)
 	if err != nil {
 		r.t.Fatal(err)
 	}
