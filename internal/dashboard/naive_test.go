@@ -50,10 +50,9 @@ func (s *Service) naive(ctx context.Context, v access.Viewer, code string, lvl r
 		rows[c][fact] += x
 	}
 	d := s.db.Dialect()
-	year := "CAST(substr(c.birth_date, 1, 4) AS INTEGER)"
+	year := "CAST(" + d.Year("c.birth_date") + " AS INTEGER)"
 	month := func(col string) string { return "substr(" + col + ", 1, 7)" }
 	if d == storage.Postgres {
-		year = "CAST(EXTRACT(YEAR FROM c.birth_date) AS INTEGER)"
 		month = func(col string) string { return "to_char(" + col + ", 'YYYY-MM')" }
 	}
 	prefix := func(col string) string { return "substr(" + col + ", 1, " + strconv.Itoa(n) + ")" }
@@ -90,14 +89,12 @@ func (s *Service) naive(ctx context.Context, v access.Viewer, code string, lvl r
 			if !lb {
 				continue
 			}
-			if eth == "" {
-				eth = "未填"
-			}
 			add(g, fLeftBehind, k)
-			add(g, fBand+BandOfAge(y-born), k)
-			add(g, fSex+sex, k)
-			add(g, fEth+eth, k)
-			add(g, fReason+reason, k)
+			for _, key := range lbKeys(born, sex, eth, reason) {
+				if f, ok := lbFact(key, y); ok {
+					add(g, f, k)
+				}
+			}
 			has := func(gap string, ok bool) {
 				if ok {
 					add(g, fHas+gap, k)
@@ -157,11 +154,19 @@ func (s *Service) naive(ctx context.Context, v access.Viewer, code string, lvl r
 		}
 		if err := count(`SELECT `+prefix("village_code")+`, status, COUNT(*) FROM needs WHERE village_code >= ? AND village_code < ? GROUP BY 1, 2`,
 			[]any{lo, hi}, func(g string, x float64, status string) {
-				switch status {
-				case needs.StatusOpen, needs.StatusMatched, needs.StatusDelivered:
+				switch {
+				case needs.IsOpen(status):
 					add(g, fNeedsOpen, x)
-				case needs.StatusClosed:
+				case status == needs.StatusClosed:
 					add(g, fNeedsShut, x)
+				}
+			}); err != nil {
+			return err
+		}
+		if err := count(`SELECT '', `+d.ChinaMonth("created_at")+`, COUNT(*) FROM needs WHERE village_code >= ? AND village_code < ? GROUP BY 2`,
+			[]any{lo, hi}, func(_ string, x float64, m string) {
+				if i, ok := at[m]; ok {
+					trend[i].raised += int(x)
 				}
 			}); err != nil {
 			return err

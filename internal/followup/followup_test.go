@@ -170,7 +170,7 @@ func TestRecordRules(t *testing.T) {
 		from, to string
 		want     int
 	}{{"2026-01-01", "2026-01-11", 5}, {"2025-12-01", "2026-01-11", 6}, {"2025-12-01", "2026-01-10", 1}} {
-		if n, err := tally.Range(f.ctx, f.a.DB.Reader(), "", followup.DayKey(span.from), followup.DayKey(span.to)); err != nil || n != span.want {
+		if n, err := tally.Sum(f.ctx, f.a.DB.Reader(), "", followup.DayKey(span.from), followup.DayKey(span.to)); err != nil || n != span.want {
 			t.Errorf("follow-ups %s to %s: %d %v, want %d", span.from, span.to, n, err, span.want)
 		}
 	}

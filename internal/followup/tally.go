@@ -11,7 +11,7 @@ import (
 // Tally domain and keys (package tally): the number of follow-ups made on
 // each day, at the follow-up's village (the child's village when it was
 // recorded). Day keys sort as their days do, so the follow-ups of a span
-// of days are one tally.Range: the last 30 days to today are
+// of days are one tally.Sum: the last 30 days to today are
 // Range(node, DayKey(today-29 days), DayKey(today+1 day)).
 const (
 	// Domain names the follow-ups' counters.

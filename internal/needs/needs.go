@@ -148,7 +148,7 @@ func KindKey(kind string) string { return KeyOpen + ".kind." + kind }
 
 // RaisedKey is the counter key of the needs raised in month ('YYYY-MM',
 // the month in China of the day the need was raised), whatever their
-// status since. Month keys sort as their months do (tally.Range).
+// status since. Month keys sort as their months do (tally.Sum).
 func RaisedKey(month string) string { return RaisedPrefix + month }
 
 func keysOf(band, kind string) []string { return []string{KeyOpen, BandKey(band), KindKey(kind)} }

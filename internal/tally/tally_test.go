@@ -113,7 +113,7 @@ func TestRange(t *testing.T) {
 		{village, "x.day.2027", "x.day.2028", 0},
 	}
 	for _, c := range cases {
-		got, err := tally.Range(ctx, q, c.node, c.lo, c.hi)
+		got, err := tally.Sum(ctx, q, c.node, c.lo, c.hi)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -121,14 +121,14 @@ func TestRange(t *testing.T) {
 			t.Errorf("Range(%q, %s, %s) = %d, want %d", c.node, c.lo, c.hi, got, c.want)
 		}
 	}
-	per, err := tally.RangeChildren(ctx, q, town, "x.day.2026-01-01", "x.day.2026-02-01")
+	per, err := tally.ChildSums(ctx, q, town, "x.day.2026-01-01", "x.day.2026-02-01")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if want := map[string]int{village: 6, village2: 60}; !reflect.DeepEqual(per, want) {
 		t.Errorf("RangeChildren(town) = %v, want %v", per, want)
 	}
-	per, err = tally.RangeChildren(ctx, q, town, "x.day.2030", "x.day.2031")
+	per, err = tally.ChildSums(ctx, q, town, "x.day.2030", "x.day.2031")
 	if err != nil {
 		t.Fatal(err)
 	}
