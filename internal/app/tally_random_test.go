@@ -65,6 +65,7 @@ func TestTalliesExactUnderRandomOps(t *testing.T) {
 		r.step()
 		if i%checkEvery == 0 || i == randomOps {
 			apptest.CheckTallies(t, r.a)
+			apptest.CheckDashboards(t, r.a)
 			if t.Failed() {
 				t.Fatalf("after %d operations (seed %d): counters differ from the recount; last operations: %v", i, seed, r.last)
 			}
