@@ -142,7 +142,7 @@ func open(ctx context.Context, cfg Config, db *storage.DB, log io.Writer) (*App,
 // Tallies lists every domain's counters (package tally), for Ensure at
 // start and for the exactness tests.
 func Tallies() []tally.Rebuilder {
-	return append([]tally.Rebuilder{children.Tallies(), needs.Rebuilder()}, volunteer.Rebuilders()...)
+	return append([]tally.Rebuilder{children.Tallies(), needs.Rebuilder(), elders.Rebuilder(), followup.Rebuilder()}, volunteer.Rebuilders()...)
 }
 
 // openVault loads the master key and checks its fingerprint against the one

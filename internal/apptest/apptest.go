@@ -6,10 +6,14 @@ import (
 	"context"
 	"errors"
 	"reflect"
+	"sort"
 	"testing"
 	"time"
 
+	"guanai/internal/access"
 	"guanai/internal/app"
+	"guanai/internal/dashboard"
+	"guanai/internal/regions"
 	"guanai/internal/storage"
 	"guanai/internal/tally"
 	"guanai/internal/testdb"
@@ -91,4 +95,66 @@ func CheckTallies(t testing.TB, a *app.App) {
 			}
 		}
 	}
+}
+
+// CheckDashboards fails t unless the dashboard of every region node that
+// holds a child (every ancestor too, and all of China), read from the
+// counters, equals the one recounted from the records
+// (dashboard.Recount). It returns the number of nodes compared.
+func CheckDashboards(t testing.TB, a *app.App) int {
+	t.Helper()
+	ctx := context.Background()
+	rows, err := a.DB.Reader().QueryContext(ctx, `SELECT DISTINCT village_code FROM children`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	set := map[string]bool{regions.Root: true}
+	for rows.Next() {
+		var c string
+		if err := rows.Scan(&c); err != nil {
+			t.Fatal(err)
+		}
+		for ; c != regions.Root && regions.LevelOf(c) > 0; c = regions.ParentOf(c) {
+			set[c] = true
+		}
+	}
+	rows.Close()
+	codes := make([]string, 0, len(set))
+	for c := range set {
+		codes = append(codes, c)
+	}
+	sort.Strings(codes)
+	recount := dashboard.Recount(a.Dashboard)
+	v := access.System()
+	for _, code := range codes {
+		got, err := a.Dashboard.Region(ctx, v, code)
+		if err != nil {
+			t.Fatalf("dashboard %s: %v", code, err)
+		}
+		want, err := recount.Region(ctx, v, code)
+		if err != nil {
+			t.Fatalf("dashboard %s recounted: %v", code, err)
+		}
+		if reflect.DeepEqual(got, want) {
+			continue
+		}
+		for i, ws := range want.Sections {
+			gs := got.Sections[i]
+			rows := append([]dashboard.Row{ws.Total}, ws.Rows...)
+			grows := append([]dashboard.Row{gs.Total}, gs.Rows...)
+			if len(rows) != len(grows) {
+				t.Fatalf("dashboard %s, section %s: %d rows from the counters, %d recounted", code, ws.ID, len(grows), len(rows))
+			}
+			for j := range rows {
+				if !reflect.DeepEqual(grows[j], rows[j]) {
+					t.Fatalf("dashboard %s, section %s, %s:\ncounters %v\nrecount  %v", code, ws.ID, rows[j].Node.Name, grows[j].Values, rows[j].Values)
+				}
+			}
+			if !reflect.DeepEqual(gs, ws) {
+				t.Fatalf("dashboard %s, section %s:\ncounters %+v\nrecount  %+v", code, ws.ID, gs, ws)
+			}
+		}
+		t.Fatalf("dashboard %s: differs from the recount", code)
+	}
+	return len(codes)
 }

@@ -12,11 +12,13 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"guanai/internal/access"
+	"guanai/internal/apptest"
 	"guanai/internal/audit"
 	"guanai/internal/census"
 	"guanai/internal/children"
 	"guanai/internal/elders"
 	"guanai/internal/idcard"
+	"guanai/internal/tally"
 )
 
 // seedExport registers children in 昌宁县 (one with formula-like notes and
@@ -188,6 +190,12 @@ func TestElders(t *testing.T) {
 	if res.Updated != 1 || res.Unchanged != 3 {
 		t.Fatalf("elders update: %+v", res)
 	}
+	// The import keeps the elders' counters.
+	if m, err := tally.Get(context.Background(), a.DB.Reader(), "530524000000", elders.TallyActive, elders.TallyArchived); err != nil ||
+		m[elders.TallyActive] != 4 || m[elders.TallyArchived] != 0 {
+		t.Errorf("elders counters after import: %v %v", m, err)
+	}
+	apptest.CheckTallies(t, a)
 	var buf bytes.Buffer
 	n, err := s.ExportElders(context.Background(), officer, elders.Filter{}, true, census.FormatXLSX, &buf)
 	if err != nil || n != 4 {

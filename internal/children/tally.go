@@ -2,8 +2,12 @@ package children
 
 import (
 	"context"
+	"strconv"
+	"strings"
+	"time"
 
 	"guanai/internal/access"
+	"guanai/internal/person"
 	"guanai/internal/regions"
 	"guanai/internal/storage"
 	"guanai/internal/tally"
@@ -67,9 +71,59 @@ func CareTallyKeys(school, class string, gaps int) []string {
 	return keys
 }
 
+// The breakdowns of active left-behind children that the dashboards
+// read, at the child's village: by birth year, sex, ethnicity and the
+// reason the child counts as left behind. Read one with tally.Prefixed
+// (or tally.PrefixedChildren for a node's child nodes).
+const (
+	// TallyLBBornPrefix + a four-digit birth year (TallyBornKey).
+	TallyLBBornPrefix = "children.lb.born."
+	// TallyLBSexPrefix + the stored sex, person.Male ("M") or
+	// person.Female ("F") (TallySexKey).
+	TallyLBSexPrefix = "children.lb.sex."
+	// TallyLBEthPrefix + the stored ethnicity (TallyEthnicityKey).
+	TallyLBEthPrefix = "children.lb.eth."
+	// TallyLBReasonPrefix + a left-behind reason code: ReasonBothAway,
+	// ReasonAwayIncapable or ReasonAwayDeceased (TallyReasonKey).
+	TallyLBReasonPrefix = "children.lb.reason."
+)
+
+// Unfilled stands for an empty value in a breakdown key.
+const Unfilled = "未填"
+
+// TallyBornKey is the key of active left-behind children born in year.
+func TallyBornKey(year int) string { return TallyLBBornPrefix + strconv.Itoa(year) }
+
+// TallySexKey is the key of active left-behind children of a sex: sex is
+// anything person.NormalizeSex reads (男, 女, M, F…), and the key holds
+// the stored value, person.Male or person.Female (children.lb.sex.M,
+// children.lb.sex.F); anything else counts as Unfilled.
+func TallySexKey(sex string) string { return TallyLBSexPrefix + orUnfilled(person.NormalizeSex(sex)) }
+
+// TallyEthnicityKey is the key of active left-behind children of an
+// ethnicity (the stored value, e.g. 汉族; empty counts as Unfilled).
+func TallyEthnicityKey(e string) string { return TallyLBEthPrefix + orUnfilled(e) }
+
+// TallyReasonKey is the key of active left-behind children counted so
+// for reason r (a Reason* code; empty counts as Unfilled).
+func TallyReasonKey(r string) string { return TallyLBReasonPrefix + orUnfilled(r) }
+
+func orUnfilled(s string) string {
+	if s == "" {
+		return Unfilled
+	}
+	return s
+}
+
+// lbKeys returns the breakdown keys of an active left-behind child.
+func lbKeys(c Child) []string {
+	return []string{TallyBornKey(c.BirthDate.Year()), TallySexKey(c.Sex), TallyEthnicityKey(c.Ethnicity), TallyReasonKey(c.LeftBehindReason)}
+}
+
 // tallyVersion is the children's counting version (see tally.Rebuilder):
-// 2 added the care network's keys.
-const tallyVersion = 2
+// 2 added the care network's keys; 3 the left-behind breakdowns
+// (TallyLB…Prefix).
+const tallyVersion = 3
 
 // tallied is what a child counts towards, at its village.
 type tallied struct {
@@ -94,6 +148,7 @@ func tallyOf(c Child) tallied {
 	}
 	if c.LeftBehind {
 		keys = append(keys, CareTallyKeys(c.SchoolID, c.ClassID, c.CareGaps)...)
+		keys = append(keys, lbKeys(c)...)
 	}
 	return tallied{c.VillageCode, keys}
 }
@@ -130,30 +185,81 @@ func countChange(d *tally.Delta, before, after *Child) {
 // table.
 func Tallies() tally.Rebuilder {
 	return tally.Rebuilder{Domain: "children", Version: tallyVersion, Count: func(ctx context.Context, tx *storage.Tx, d *tally.Delta) error {
-		rows, err := tx.QueryContext(ctx, `SELECT village_code, archived_at IS NOT NULL, left_behind, migrant, difficulty <> '',
-			COALESCE(school_id, ''), COALESCE(class_id, ''), care_gaps, COUNT(*)
-			FROM children GROUP BY village_code, archived_at IS NOT NULL, left_behind, migrant, difficulty <> '',
-			COALESCE(school_id, ''), COALESCE(class_id, ''), care_gaps`)
+		if err := countStatus(ctx, tx, d); err != nil {
+			return err
+		}
+		return countLeftBehind(ctx, tx, d)
+	}}
+}
+
+// countLeftBehind recounts the left-behind breakdowns (lbKeys), grouped
+// apart from the other keys so that neither grouping multiplies the
+// other's.
+func countLeftBehind(ctx context.Context, tx *storage.Tx, d *tally.Delta) error {
+	year := tx.Dialect().Year("birth_date")
+	rows, err := tx.QueryContext(ctx, `SELECT village_code, `+year+`, sex, ethnicity, left_behind_reason, COUNT(*)
+		FROM children WHERE left_behind = ? AND archived_at IS NULL
+		GROUP BY village_code, `+year+`, sex, ethnicity, left_behind_reason`, true)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var village, y, sex, eth, reason string
+		var n int
+		if err := rows.Scan(&village, &y, &sex, &eth, &reason, &n); err != nil {
+			return err
+		}
+		yr, err := strconv.Atoi(y)
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			var c Child
-			var difficult bool
-			var n int
-			if err := rows.Scan(&c.VillageCode, &c.Archived, &c.LeftBehind, &c.Migrant, &difficult, &c.SchoolID, &c.ClassID, &c.CareGaps, &n); err != nil {
-				return err
-			}
-			if difficult {
-				c.Difficulty = []string{"x"}
-			}
-			t := tallyOf(c)
-			d.Add(t.village, n, t.keys...)
-		}
-		return rows.Err()
-	}}
+		c := Child{BirthDate: time.Date(yr, 1, 1, 0, 0, 0, 0, time.UTC), Sex: sex, Ethnicity: eth, LeftBehindReason: reason}
+		d.Add(village, n, lbKeys(c)...)
+	}
+	return rows.Err()
 }
+
+// countStatus recounts every key but the left-behind breakdowns.
+func countStatus(ctx context.Context, tx *storage.Tx, d *tally.Delta) error {
+	rows, err := tx.QueryContext(ctx, `SELECT village_code, archived_at IS NOT NULL, left_behind, migrant, difficulty <> '',
+			COALESCE(school_id, ''), COALESCE(class_id, ''), care_gaps, COUNT(*)
+			FROM children GROUP BY village_code, archived_at IS NOT NULL, left_behind, migrant, difficulty <> '',
+			COALESCE(school_id, ''), COALESCE(class_id, ''), care_gaps`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var c Child
+		var difficult bool
+		var n int
+		if err := rows.Scan(&c.VillageCode, &c.Archived, &c.LeftBehind, &c.Migrant, &difficult, &c.SchoolID, &c.ClassID, &c.CareGaps, &n); err != nil {
+			return err
+		}
+		if difficult {
+			c.Difficulty = []string{"x"}
+		}
+		t := tallyOf(c)
+		d.Add(t.village, n, withoutLB(t.keys)...)
+	}
+	return rows.Err()
+}
+
+// withoutLB drops the left-behind breakdowns from keys (countLeftBehind
+// counts them).
+func withoutLB(keys []string) []string {
+	out := keys[:0:0]
+	for _, k := range keys {
+		if !strings.HasPrefix(k, tallyLBPrefix) {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// tallyLBPrefix begins every left-behind breakdown key.
+const tallyLBPrefix = "children.lb."
 
 // tallyTotal returns the total of a list filter from the counters when
 // they answer it — a viewer whose scope is a whole region subtree, and a

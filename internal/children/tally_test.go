@@ -3,6 +3,7 @@ package children_test
 import (
 	"context"
 	"math/rand/v2"
+	"reflect"
 	"testing"
 	"time"
 
@@ -56,7 +57,11 @@ func TestTalliesMatchRecount(t *testing.T) {
 		return in
 	}
 	mutate := func(in *children.Input) {
-		switch rng.IntN(4) {
+		switch rng.IntN(6) {
+		case 4:
+			in.Ethnicity = []string{"彝族", "汉族", "傣族"}[rng.IntN(3)]
+		case 5:
+			in.FatherStatus = []children.ParentStatus{"home", "away", "incapable", "deceased"}[rng.IntN(4)]
 		case 0:
 			in.VillageCode = villages[rng.IntN(len(villages))]
 		case 1:
@@ -151,6 +156,7 @@ func TestTalliesMatchRecount(t *testing.T) {
 				zero := 0
 				byRows := f
 				byRows.AgeMin = &zero
+				byRows.AsOf = clock.T // the test's today: no one is born after it
 				page, err := a.Children.List(ctx, sys, f)
 				if err != nil {
 					t.Fatal(err)
@@ -177,6 +183,59 @@ func TestTalliesMatchRecount(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestLeftBehindBreakdowns checks the left-behind breakdowns of a few
+// children: only active left-behind children count, by birth year, sex,
+// ethnicity and reason, and an edit moves them.
+func TestLeftBehindBreakdowns(t *testing.T) {
+	a := apptest.New(t)
+	sys := access.System()
+	both := input("2015-03-08", 1) // both parents away: left behind
+	c1 := mustCreate(t, a, both)
+	dead := input("2016-05-01", 2)
+	dead.FatherStatus = "deceased"
+	dead.Ethnicity = "汉族"
+	mustCreate(t, a, dead)
+	home := input("2014-01-01", 3)
+	home.MotherStatus = "home" // not left behind
+	mustCreate(t, a, home)
+	gone := input("2013-01-01", 4)
+	c4 := mustCreate(t, a, gone)
+	if _, err := a.Children.Archive(ctx, sys, c4.ID, c4.Version, "迁出"); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]int{
+		children.TallyBornKey(2015): 1, children.TallyBornKey(2016): 1,
+		"children.lb.sex.M":              2,
+		children.TallyEthnicityKey("彝族"): 1, children.TallyEthnicityKey("汉族"): 1,
+		children.TallyReasonKey(children.ReasonBothAway): 1, children.TallyReasonKey(children.ReasonAwayDeceased): 1,
+	}
+	got, err := tally.Prefixed(ctx, a.DB.Reader(), "530524000000", "children.lb.")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("breakdowns %v, want %v", got, want)
+	}
+	// The first child's mother comes home, her father's status unknown:
+	// no longer left behind.
+	both.MotherStatus = "home"
+	if _, err := a.Children.Update(ctx, sys, c1.ID, c1.Version, both); err != nil {
+		t.Fatal(err)
+	}
+	eth, err := tally.Prefixed(ctx, a.DB.Reader(), "", children.TallyLBEthPrefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := map[string]int{children.TallyEthnicityKey("汉族"): 1}; !reflect.DeepEqual(eth, want) {
+		t.Errorf("ethnicities after the edit %v, want %v", eth, want)
+	}
+	if children.TallyEthnicityKey("") != "children.lb.eth.未填" || children.TallyBornKey(2015) != "children.lb.born.2015" ||
+		children.TallySexKey("女") != "children.lb.sex.F" || children.TallySexKey("男") != "children.lb.sex.M" || children.TallyReasonKey("both_away") != "children.lb.reason.both_away" {
+		t.Error("key names changed")
+	}
+	apptest.CheckTallies(t, a)
 }
 
 // TestTallyRollsUp checks a delta reaches every ancestor and all of China,

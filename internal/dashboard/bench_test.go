@@ -13,7 +13,7 @@ import (
 
 // BenchmarkRegion times a region node's dashboard at each level, read
 // from the counters and, beside it in the same run, recounted by GROUP BY
-// over the records (dashboard.Naive). By default it runs on the demo data;
+// over the records (dashboard.Recount). By default it runs on the demo data;
 // GUANAI_BENCH_DB names a prepared large database instead (the one
 // cmd/guanai-load seeds: 1,000,000 children, teams, a year of follow-ups),
 // with GUANAI_BENCH_KEY_FILE its key file:
@@ -44,7 +44,7 @@ func BenchmarkRegion(b *testing.B) {
 		chain = append([]string{c}, chain...)
 	}
 	v := access.System()
-	naive := dashboard.Naive(a.Dashboard)
+	naive := dashboard.Recount(a.Dashboard)
 	for _, code := range chain {
 		for _, m := range []struct {
 			name string

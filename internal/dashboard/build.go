@@ -7,6 +7,7 @@ import (
 	"guanai/internal/care"
 	"guanai/internal/children"
 	"guanai/internal/needs"
+	"guanai/internal/person"
 )
 
 // metric is a column with the rule that computes it from a node's facts
@@ -82,7 +83,7 @@ func specs(total facts) []sectionSpec {
 	age.metrics = append(age.metrics, metric{Metric{Key: "rate", Label: "总发生率", Format: FormatPercent}, incidence("")})
 
 	sex := sectionSpec{id: "sex", title: "留守儿童性别", chart: ChartPie, plot: []string{"male", "female"},
-		metrics: []metric{countMetric("male", "男", fSex+"男"), countMetric("female", "女", fSex+"女")}}
+		metrics: []metric{countMetric("male", "男", fSex+person.Male), countMetric("female", "女", fSex+person.Female)}}
 
 	eth := sectionSpec{id: "ethnicity", title: "留守儿童民族", chart: ChartBar}
 	type kv struct {

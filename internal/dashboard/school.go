@@ -143,13 +143,11 @@ func countSchool(ctx context.Context, q storage.Querier, v access.Viewer, school
 			continue
 		}
 		both(class, fLeftBehind, 1)
-		if eth == "" {
-			eth = "未填"
+		for _, k := range lbKeys(birth.Year(), sex, eth, reason) {
+			if f, ok := lbFact(k, year); ok {
+				both(class, f, 1)
+			}
 		}
-		both(class, fBand+BandOfAge(year-birth.Year()), 1)
-		both(class, fSex+sex, 1)
-		both(class, fEth+eth, 1)
-		both(class, fReason+reason, 1)
 		has := func(gap string, ok bool) {
 			if ok {
 				both(class, fHas+gap, 1)
@@ -218,10 +216,10 @@ func countSchool(ctx context.Context, q storage.Querier, v access.Viewer, school
 		if err := nr.Scan(&class, &status, storage.Time{T: &at}); err != nil {
 			return errs.Wrap(err, "dashboard: school needs")
 		}
-		switch status {
-		case needs.StatusOpen, needs.StatusMatched, needs.StatusDelivered:
+		switch {
+		case needs.IsOpen(status):
 			both(class, fNeedsOpen, 1)
-		case needs.StatusClosed:
+		case status == needs.StatusClosed:
 			both(class, fNeedsShut, 1)
 		}
 		if i, ok := atMonth(ms, at); ok {

@@ -11,7 +11,9 @@ import (
 	"guanai/internal/access"
 	"guanai/internal/care"
 	"guanai/internal/children"
+	"guanai/internal/elders"
 	"guanai/internal/errs"
+	"guanai/internal/followup"
 	"guanai/internal/needs"
 	"guanai/internal/person"
 	"guanai/internal/regions"
@@ -72,15 +74,15 @@ const (
 
 // Counter keys this package reads, as the owning packages name them.
 const (
-	keyLBPrefix     = "children.lb."
-	keyBornPrefix   = "children.lb.born."
-	keySexPrefix    = "children.lb.sex."
-	keyEthPrefix    = "children.lb.eth."
-	keyReasonPrefix = "children.lb.reason."
-	keyEldersActive = "elders.active"
-	keyNeedsClosed  = "needs.closed"
-	keyRaisedPrefix = "needs.raised."
-	keyDayPrefix    = "followups.day."
+	keyLBPrefix     = "children.lb." // the left-behind breakdowns' common prefix
+	keyBornPrefix   = children.TallyLBBornPrefix
+	keySexPrefix    = children.TallyLBSexPrefix
+	keyEthPrefix    = children.TallyLBEthPrefix
+	keyReasonPrefix = children.TallyLBReasonPrefix
+	keyEldersActive = elders.TallyActive
+	keyNeedsClosed  = needs.KeyClosed
+	keyRaisedPrefix = needs.RaisedPrefix
+	keyDayPrefix    = followup.DayPrefix
 	keyDuePrefix    = "visits_due."
 )
 
@@ -118,22 +120,30 @@ var fixedKeys = map[string]string{
 	keyNeedsClosed:           fNeedsShut,
 }
 
-// lbFacts turns a left-behind counter key into its fact, adding it to f;
-// birth years become age bands as of year (age = year − birth year).
-func lbFact(f facts, key string, n float64, year int) {
+// lbFact returns the fact a left-behind breakdown counter key counts
+// towards; birth years become age bands as of year (age = year − birth
+// year).
+func lbFact(key string, year int) (string, bool) {
 	switch {
 	case strings.HasPrefix(key, keyBornPrefix):
 		y, err := strconv.Atoi(strings.TrimPrefix(key, keyBornPrefix))
 		if err == nil {
-			f[fBand+BandOfAge(year-y)] += n
+			return fBand + BandOfAge(year-y), true
 		}
 	case strings.HasPrefix(key, keySexPrefix):
-		f[fSex+strings.TrimPrefix(key, keySexPrefix)] += n
+		return fSex + strings.TrimPrefix(key, keySexPrefix), true
 	case strings.HasPrefix(key, keyEthPrefix):
-		f[fEth+strings.TrimPrefix(key, keyEthPrefix)] += n
+		return fEth + strings.TrimPrefix(key, keyEthPrefix), true
 	case strings.HasPrefix(key, keyReasonPrefix):
-		f[fReason+strings.TrimPrefix(key, keyReasonPrefix)] += n
+		return fReason + strings.TrimPrefix(key, keyReasonPrefix), true
 	}
+	return "", false
+}
+
+// lbKeys are the breakdown counter keys of one left-behind child, as
+// package children counts them (for counting a school, or recounting).
+func lbKeys(born int, sex, ethnicity, reason string) []string {
+	return []string{children.TallyBornKey(born), children.TallySexKey(sex), children.TallyEthnicityKey(ethnicity), children.TallyReasonKey(reason)}
 }
 
 // BandOfAge returns the age band (needs.AgeBands) of an age in years.
@@ -295,7 +305,9 @@ func readRegion(ctx context.Context, q storage.Querier, code string, today time.
 		return nil, nil, err
 	}
 	for k, n := range lb {
-		lbFact(total, k, float64(n), year)
+		if f, ok := lbFact(k, year); ok {
+			total[f] += float64(n)
+		}
 	}
 	lbc, err := tally.ChildKeys(ctx, q, code, keyLBPrefix, tally.PrefixEnd(keyLBPrefix))
 	if err != nil {
@@ -303,7 +315,9 @@ func readRegion(ctx context.Context, q storage.Querier, code string, today time.
 	}
 	for c, m := range lbc {
 		for k, n := range m {
-			lbFact(row(c), k, float64(n), year)
+			if f, ok := lbFact(k, year); ok {
+				row(c)[f] += float64(n)
+			}
 		}
 	}
 	for _, w := range windows(today) {

@@ -107,6 +107,9 @@ func (s *Store) insert(ctx context.Context, tx *storage.Tx, v access.Viewer, id 
 	if err != nil {
 		return err
 	}
+	if err := recount(ctx, tx, "", false, in.VillageCode, false); err != nil {
+		return err
+	}
 	return audit.Record(ctx, tx, v, audit.Entry{Action: audit.ActionCreate, RecordType: RecordType, RecordID: id,
 		Changes: audit.Diff(auditNames, auditValues(Elder{}, ""), auditValues(val.elder(), sealed.Hash), auditMasked)})
 }

@@ -503,6 +503,9 @@ func (s *Store) Update(ctx context.Context, v access.Viewer, id string, version 
 		if n, _ := res.RowsAffected(); n != 1 {
 			return errs.New(errs.Conflict, "该记录已被他人修改，请查看最新内容后重新提交")
 		}
+		if err := recount(ctx, tx, cur.VillageCode, cur.Archived, val.in.VillageCode, cur.Archived); err != nil {
+			return err
+		}
 		old, err := s.vault.Open(curCipher)
 		if err != nil {
 			return errs.Wrap(err, "open id number")
@@ -587,6 +590,9 @@ func (s *Store) setArchived(ctx context.Context, v access.Viewer, id string, ver
 		}
 		if n, _ := res.RowsAffected(); n != 1 {
 			return errs.New(errs.Conflict, "该记录已被他人修改，请查看最新内容后重新提交")
+		}
+		if err := recount(ctx, tx, cur.VillageCode, cur.Archived, cur.VillageCode, archive); err != nil {
+			return err
 		}
 		action := audit.ActionRestore
 		if archive {

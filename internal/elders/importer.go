@@ -14,6 +14,7 @@ import (
 	"guanai/internal/errs"
 	"guanai/internal/person"
 	"guanai/internal/storage"
+	"guanai/internal/tally"
 )
 
 // This file is the registry's side of a census import of elders (package
@@ -76,6 +77,9 @@ type ImportBatch struct {
 	bulk                        *storage.Bulk
 	pending                     []audit.Entry
 	created, updated, unchanged int
+	// counts is the batch's counter changes (package tally), applied by
+	// Finish.
+	counts *tally.Delta
 }
 
 // NewImportBatch starts an import of elders for v as of now. A viewer who
@@ -84,7 +88,7 @@ func (s *Store) NewImportBatch(v access.Viewer, now time.Time) (*ImportBatch, er
 	if !v.CanWriteRegion() {
 		return nil, errs.New(errs.Forbidden, "您无权登记老人信息")
 	}
-	return &ImportBatch{s: s, v: v, now: now, villages: map[string]bool{}}, nil
+	return &ImportBatch{s: s, v: v, now: now, villages: map[string]bool{}, counts: tally.NewDelta()}, nil
 }
 
 // Check runs the checks that need the database on a chunk of prepared
@@ -261,6 +265,7 @@ func (b *ImportBatch) Write(ctx context.Context, tx *storage.Tx, ps []*Prepared)
 			if err != nil {
 				return errs.Wrap(err, "import elders")
 			}
+			countChange(b.counts, "", false, in.VillageCode, false)
 			b.created++
 		case children.OutcomeUpdate:
 			cur := p.existing
@@ -271,6 +276,7 @@ func (b *ImportBatch) Write(ctx context.Context, tx *storage.Tx, ps []*Prepared)
 			if n, _ := res.RowsAffected(); n != 1 {
 				return errs.New(errs.Conflict, "导入期间有记录被他人修改，请重新导入")
 			}
+			countChange(b.counts, cur.VillageCode, cur.Archived, p.val.in.VillageCode, cur.Archived)
 			old, err := b.s.vault.Open(p.cipher)
 			if err != nil {
 				return errs.Wrap(err, "open id number")
@@ -301,6 +307,10 @@ func (b *ImportBatch) Finish(ctx context.Context, tx *storage.Tx, what string) e
 			return errs.Wrap(err, "import elders")
 		}
 	}
+	if err := tally.Apply(ctx, tx, b.counts); err != nil {
+		return errs.Wrap(err, "import elders")
+	}
+	b.counts = tally.NewDelta()
 	for _, e := range b.pending {
 		if err := audit.Record(ctx, tx, b.v, e); err != nil {
 			return errs.Wrap(err, "import elders: audit")

@@ -29,6 +29,7 @@ import (
 	"guanai/internal/needs"
 	"guanai/internal/person"
 	"guanai/internal/storage"
+	"guanai/internal/tally"
 )
 
 // How a follow-up was made.
@@ -318,6 +319,11 @@ func (s *Store) Record(ctx context.Context, v access.Viewer, in Input) (Followup
 			f.Urgent, nullStr(f.NextOn), storage.TimeArg(tx.Now))
 		if err != nil {
 			return errs.Wrap(err, "followup: insert")
+		}
+		d := tally.NewDelta()
+		d.Add(f.VillageCode, 1, DayKey(f.VisitedOn))
+		if err := tally.Apply(ctx, tx, d); err != nil {
+			return err
 		}
 		// The recorder passed the network check above; the need is theirs
 		// even where their census scope does not reach the child.

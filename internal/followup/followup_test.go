@@ -5,10 +5,12 @@ import (
 	"time"
 
 	"guanai/internal/access"
+	"guanai/internal/apptest"
 	"guanai/internal/audit"
 	"guanai/internal/care"
 	"guanai/internal/errs"
 	"guanai/internal/followup"
+	"guanai/internal/tally"
 )
 
 func date(s string) time.Time {
@@ -155,13 +157,34 @@ func TestRecordRules(t *testing.T) {
 	if byCadre.CareRole != care.RoleVillageCadre || byCadre.NextOn != "2026-02-10" {
 		t.Errorf("village cadre's follow-up: role %q next %q", byCadre.CareRole, byCadre.NextOn)
 	}
+	// The five are counted on their day at the child's village and up,
+	// refusals not at all; a follow-up of an earlier day counts on its day.
+	if _, err := f.a.Followups.Record(f.ctx, f.officer, followup.Input{ChildID: c.ID, VisitedOn: "2025-12-31"}); err != nil {
+		t.Fatal(err)
+	}
+	day, err := tally.Get(f.ctx, f.a.DB.Reader(), c.VillageCode, followup.DayKey("2026-01-10"), followup.DayKey("2025-12-31"))
+	if err != nil || day[followup.DayKey("2026-01-10")] != 5 || day[followup.DayKey("2025-12-31")] != 1 {
+		t.Errorf("follow-ups by day: %v %v", day, err)
+	}
+	for _, span := range []struct {
+		from, to string
+		want     int
+	}{{"2026-01-01", "2026-01-11", 5}, {"2025-12-01", "2026-01-11", 6}, {"2025-12-01", "2026-01-10", 1}} {
+		if n, err := tally.Sum(f.ctx, f.a.DB.Reader(), "", followup.DayKey(span.from), followup.DayKey(span.to)); err != nil || n != span.want {
+			t.Errorf("follow-ups %s to %s: %d %v, want %d", span.from, span.to, n, err, span.want)
+		}
+	}
+	if followup.DayKey("2026-01-10") != "followups.day.2026-01-10" || followup.DayPrefix != "followups.day." {
+		t.Error("key names changed")
+	}
+	apptest.CheckTallies(t, f.a)
 	// Each recorded follow-up is audited.
 	entries, err := audit.Search(f.ctx, f.a.DB, access.Viewer{Roles: []string{"auditor"}}, audit.Filter{RecordType: followup.RecordFollowup})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if entries.Total != 5 {
-		t.Errorf("%d audit entries, want 5", entries.Total)
+	if entries.Total != 6 {
+		t.Errorf("%d audit entries, want 6", entries.Total)
 	}
 	// Out of scope: the Kunming officer does not see the list either.
 	if p, _ := f.a.Followups.List(f.ctx, f.viewer("officer.km"), followup.Filter{}); p.Total != 0 {

@@ -129,10 +129,15 @@ const (
 
 // Tally domain and keys: the number of open needs per region node
 // (KeyOpen), by age band (KeyOpen + "." + band) and by kind
-// (KeyOpen + ".kind." + kind).
+// (KeyOpen + ".kind." + kind); the needs closed (KeyClosed); and the needs
+// raised in each month (RaisedKey), all at the need's village.
 const (
 	Domain  = "needs"
 	KeyOpen = Domain + ".open"
+	// KeyClosed counts the needs closed (status closed; not cancelled).
+	KeyClosed = Domain + ".closed"
+	// RaisedPrefix + a month 'YYYY-MM' (RaisedKey).
+	RaisedPrefix = Domain + ".raised."
 )
 
 // BandKey is the counter key of open needs in an age band.
@@ -141,11 +146,32 @@ func BandKey(band string) string { return KeyOpen + ".band." + band }
 // KindKey is the counter key of open needs of a kind.
 func KindKey(kind string) string { return KeyOpen + ".kind." + kind }
 
+// RaisedKey is the counter key of the needs raised in month ('YYYY-MM',
+// the month in China of the day the need was raised), whatever their
+// status since. Month keys sort as their months do (tally.Sum).
+func RaisedKey(month string) string { return RaisedPrefix + month }
+
 func keysOf(band, kind string) []string { return []string{KeyOpen, BandKey(band), KindKey(kind)} }
 
-// Rebuilder recounts the open needs.
+// statusKeys returns the keys a need in status counts towards, besides
+// the month it was raised in.
+func statusKeys(status, band, kind string) []string {
+	switch {
+	case IsOpen(status):
+		return keysOf(band, kind)
+	case status == StatusClosed:
+		return []string{KeyClosed}
+	}
+	return nil
+}
+
+// tallyVersion is the needs' counting version (see tally.Rebuilder): 2
+// added KeyClosed and RaisedKey.
+const tallyVersion = 2
+
+// Rebuilder recounts the needs' counters.
 func Rebuilder() tally.Rebuilder {
-	return tally.Rebuilder{Domain: Domain, Version: 1, Count: func(ctx context.Context, tx *storage.Tx, d *tally.Delta) error {
+	return tally.Rebuilder{Domain: Domain, Version: tallyVersion, Count: func(ctx context.Context, tx *storage.Tx, d *tally.Delta) error {
 		rows, err := tx.QueryContext(ctx, `SELECT village_code, age_band, kind, COUNT(*) FROM needs
 			WHERE status IN (?, ?, ?) GROUP BY village_code, age_band, kind`, StatusOpen, StatusMatched, StatusDelivered)
 		if err != nil {
@@ -159,6 +185,26 @@ func Rebuilder() tally.Rebuilder {
 				return err
 			}
 			d.Add(village, n, keysOf(band, kind)...)
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		rows.Close()
+		month := tx.Dialect().ChinaMonth("created_at")
+		rows, err = tx.QueryContext(ctx, `SELECT village_code, `+month+`, SUM(CASE WHEN status = ? THEN 1 ELSE 0 END), COUNT(*)
+			FROM needs GROUP BY village_code, `+month, StatusClosed)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var village, m string
+			var closed, n int
+			if err := rows.Scan(&village, &m, &closed, &n); err != nil {
+				return err
+			}
+			d.Add(village, closed, KeyClosed)
+			d.Add(village, n, RaisedKey(m))
 		}
 		return rows.Err()
 	}}
@@ -247,7 +293,7 @@ func Raise(ctx context.Context, tx *storage.Tx, v access.Viewer, childID, kind, 
 		return "", err
 	}
 	d := tally.NewDelta()
-	d.Add(c.VillageCode, 1, keysOf(band, kind)...)
+	d.Add(c.VillageCode, 1, append(statusKeys(StatusOpen, band, kind), RaisedKey(today.Format("2006-01")))...)
 	if err := tally.Apply(ctx, tx, d); err != nil {
 		return "", err
 	}

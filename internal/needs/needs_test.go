@@ -14,6 +14,7 @@ import (
 	"guanai/internal/menu"
 	"guanai/internal/needs"
 	"guanai/internal/storage"
+	"guanai/internal/tally"
 	"guanai/internal/volunteer"
 )
 
@@ -101,6 +102,16 @@ func TestLifecycle(t *testing.T) {
 		}
 	}
 	apptest.CheckTallies(t, f.a)
+	// 25 needs raised this month (the clock's day in China), 6 of them
+	// closed: reached closed for each of the five actions, and one closed
+	// from delivered.
+	counts, err := tally.Get(f.ctx, f.a.DB.Reader(), villageA1, needs.KeyClosed, needs.RaisedKey("2026-11"))
+	if err != nil || counts[needs.KeyClosed] != 6 || counts[needs.RaisedKey("2026-11")] != 25 {
+		t.Errorf("closed and raised: %v %v", counts, err)
+	}
+	if needs.RaisedKey("2026-11") != "needs.raised.2026-11" || needs.KeyClosed != "needs.closed" {
+		t.Error("key names changed")
+	}
 
 	// Reasons and outcomes are required; a stale version is refused.
 	n := reach(needs.StatusOpen)

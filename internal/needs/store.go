@@ -402,12 +402,10 @@ func (s *Store) Act(ctx context.Context, v access.Viewer, id string, a Action) (
 		if err := addEvent(ctx, tx, v, cur.ID, cur.Status, next.Status, evNote); err != nil {
 			return err
 		}
-		if IsOpen(cur.Status) != IsOpen(next.Status) {
-			d := tally.NewDelta()
-			d.Add(cur.VillageCode, -1, keysOf(cur.AgeBand, cur.Kind)...)
-			if err := tally.Apply(ctx, tx, d); err != nil {
-				return err
-			}
+		d := tally.NewDelta()
+		d.Move(cur.VillageCode, statusKeys(cur.Status, cur.AgeBand, cur.Kind), cur.VillageCode, statusKeys(next.Status, cur.AgeBand, cur.Kind))
+		if err := tally.Apply(ctx, tx, d); err != nil {
+			return err
 		}
 		return audit.Record(ctx, tx, v, audit.Entry{Action: audit.ActionUpdate, RecordType: RecordNeed, RecordID: cur.ID,
 			Changes: audit.Diff(needNames, cur.values(), next.values(), nil), Note: a.Action + ": " + note})
