@@ -3,6 +3,7 @@ package e2e_test
 import (
 	"context"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -20,7 +21,9 @@ import (
 // level above the current one a link back up), and opens a school of the
 // township on the way (its dashboard by class). At 360 px the page does
 // not scroll sideways (the tables scroll inside their frames). Screenshots
-// at 360 px and 1280 px of the province, the county and the village.
+// at 360 px and 1280 px of the province, the county, the school and the
+// village. Nothing may be written to the console as an error (a script
+// failing, the Content-Security-Policy refusing something).
 func TestDashboardDrillDownInBrowser(t *testing.T) {
 	s := startServer(t)
 	if _, err := demo.Load(context.Background(), s.app, nil); err != nil {
@@ -30,6 +33,29 @@ func TestDashboardDrillDownInBrowser(t *testing.T) {
 		Roles: []string{accounts.RoleLeader}, Password: password})
 	ctx := browser(t)
 	shots := screenshotDir(t)
+	// Errors on the console — a script failing, a rule of the
+	// Content-Security-Policy broken — fail the test at the end.
+	var mu sync.Mutex
+	var console []string
+	go func() {
+		for m, err := range chromedp.Console(ctx) {
+			if err != nil {
+				return
+			}
+			if m.Type == chromedp.ConsoleError || m.IsException() {
+				mu.Lock()
+				console = append(console, m.String())
+				mu.Unlock()
+			}
+		}
+	}()
+	defer func() {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, m := range console {
+			t.Errorf("console: %s", m)
+		}
+	}()
 
 	do(t, ctx, "log in",
 		chromedp.Navigate(s.url+"/login"),
