@@ -189,7 +189,7 @@ func merge(a, b Figures) Figures {
 }
 
 // parentOf returns the code of a node's parent as the population table
-// stores it: '' (all of China) for a province, nil for all of China.
+// stores it: ” (all of China) for a province, nil for all of China.
 func parentOf(code string) any {
 	if code == regions.Root {
 		return nil
