@@ -189,7 +189,8 @@ func merge(a, b Figures) Figures {
 }
 
 // parentOf returns the code of a node's parent as the population table
-// stores it: ” (all of China) for a province, nil for all of China.
+// stores it: the empty code (all of China) for a province, NULL for all
+// of China itself.
 func parentOf(code string) any {
 	if code == regions.Root {
 		return nil
