@@ -187,6 +187,12 @@ func TestEveryPageEveryRole(t *testing.T) {
 		{"POST", "/activities/{act}/photos", func() url.Values { return url.Values{} }, "404 422 404 404 422 404 *"},
 		{"GET", "/activities/{outAct}", nil, "404 *"},
 		{"POST", "/activities/{outAct}/photos", func() url.Values { return url.Values{} }, "404 *"},
+		// The population table behind the incidence rate (issue 6).
+		{"GET", "/population", nil, "200 200 404 404 200 404 200 404 *"},
+		{"GET", "/population?region=530524107000", nil, "200 200 404 404 200 404 200 404 *"},
+		{"GET", "/population?region={outTown}", nil, "200 200 404 404 200 404 200 404 *"},
+		{"POST", "/population", func() url.Values { return url.Values{"region": {"530524107000"}} }, "404 422 404 *"},
+		{"POST", "/population/commit", func() url.Values { return url.Values{"token": {"0123456789abcdef"}} }, "404 *"},
 		{"GET", "/users", nil, "404 404 404 404 404 404 404 200 200 404"},
 		{"GET", "/users/new", nil, "404 404 404 404 404 404 404 200 404 404"},
 		{"GET", "/audit", nil, "404 404 404 404 404 404 404 404 404 200"},
