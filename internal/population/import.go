@@ -231,7 +231,20 @@ func (s *Service) Import(ctx context.Context, v access.Viewer, path string, opt 
 		_, err := s.outcomes(ctx, s.db.Reader(), rows, res)
 		return res, err
 	}
-	err = s.db.Write(ctx, func(tx *storage.Tx) error {
+	note := func(r row) string { return fmt.Sprintf("导入人口数据文件“%s”第%d行", res.FileName, r.num) }
+	if err := s.commit(ctx, v, rows, res, note); err != nil {
+		return nil, err
+	}
+	res.Committed = true
+	return res, nil
+}
+
+// commit writes, in one transaction, the declared figures of the rows that
+// change their node's, an audit entry for each (with note), and the sums
+// of their ancestors; it counts the outcomes in res.
+func (s *Service) commit(ctx context.Context, v access.Viewer, rows []row, res *Result, note func(row) string) error {
+	return s.db.Write(ctx, func(tx *storage.Tx) error {
+		res.Created, res.Updated, res.Unchanged, res.Derived = 0, 0, 0, 0
 		changed, err := s.outcomes(ctx, tx, rows, res)
 		if err != nil {
 			return err
@@ -246,16 +259,73 @@ func (s *Service) Import(ctx context.Context, v access.Viewer, path string, opt 
 				action = audit.ActionCreate
 			}
 			if err := audit.Record(ctx, tx, v, audit.Entry{Action: action, RecordType: RecordType, RecordID: c.row.code,
-				Changes: changes(c.old, c.row), Note: fmt.Sprintf("导入人口数据文件“%s”第%d行", res.FileName, c.row.num)}); err != nil {
+				Changes: changes(c.old, c.row), Note: note(c.row)}); err != nil {
 				return err
 			}
 			codes = append(codes, c.row.code)
 		}
-		anc := ancestorsOf(codes)
-		res.Derived = len(anc)
+		res.Derived = len(ancestorsOf(codes))
 		return rederive(ctx, tx, codes, v.Username)
 	})
-	if err != nil {
+}
+
+// Declaration is one node's figures, as a row of a population file gives
+// them.
+type Declaration struct {
+	// Code is the node's code (short or 12 digits).
+	Code string
+	Year int
+	// Bands holds the children of every age band (keys of Bands).
+	Bands map[string]int
+}
+
+// Declare writes declared figures given in code rather than in a file
+// (demonstration data, other programs), as a commit of a file holding them
+// would: every declaration checked by the same rules — inside v's scope,
+// each node once, every band given — and written with its audit entry
+// (noted with note) and the sums of its ancestors in one transaction, or,
+// if any is bad, nothing and an errs.Invalid error naming it. It returns
+// what it did.
+func (s *Service) Declare(ctx context.Context, v access.Viewer, ds []Declaration, note string) (*Result, error) {
+	if !MayImport(v) {
+		return nil, errs.New(errs.Forbidden, "您无权导入人口数据")
+	}
+	res := &Result{FileName: note, Errors: []RowError{}}
+	last := s.db.Now().Year() + 1
+	seen := map[string]bool{}
+	rows := make([]row, 0, len(ds))
+	for i, d := range ds {
+		bad := func(why string) error { return errs.Newf(errs.Invalid, "第%d项（区划%s）：%s", i+1, d.Code, why) }
+		code, err := regions.Normalize(d.Code)
+		if err != nil || code == regions.Root {
+			return nil, bad("区划代码无效")
+		}
+		if _, why, err := regionOf(ctx, s.regions, code); err != nil {
+			return nil, err
+		} else if why != "" {
+			return nil, bad(why)
+		}
+		switch {
+		case !v.InRegion(code):
+			return nil, bad(outOfScope(code))
+		case seen[code]:
+			return nil, bad("重复的区划")
+		case d.Year < MinYear || d.Year > last:
+			return nil, bad(fmt.Sprintf("年份应在%d至%d之间", MinYear, last))
+		}
+		seen[code] = true
+		r := row{num: i + 1, code: code, year: d.Year, bands: map[string]int{}}
+		for _, b := range Bands {
+			n, ok := d.Bands[b]
+			if !ok || n < 0 || n > MaxCount {
+				return nil, bad(fmt.Sprintf("%s的儿童人数应为0至%d的整数", BandLabel(b), MaxCount))
+			}
+			r.bands[b] = n
+		}
+		rows = append(rows, r)
+	}
+	res.Rows, res.Valid = len(rows), len(rows)
+	if err := s.commit(ctx, v, rows, res, func(row) string { return note }); err != nil {
 		return nil, err
 	}
 	res.Committed = true

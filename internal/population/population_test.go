@@ -450,3 +450,29 @@ func TestTemplateImports(t *testing.T) {
 	importOK(t, s, officer, p)
 	sameBands(t, "大田坝镇", get(t, a, datianba), bands(1650, 2380, 1120, 1040))
 }
+
+// TestDeclare writes figures given in code, checked like a file's rows.
+func TestDeclare(t *testing.T) {
+	a, s := setup(t)
+	ctx := context.Background()
+	res, err := s.Declare(ctx, officer, []population.Declaration{{Code: "530524101", Year: 2024, Bands: bands(1, 2, 3, 4)}, {Code: mangshui, Year: 2024, Bands: bands(5, 6, 7, 8)}}, "演示数据")
+	if err != nil || res.Created != 2 || !res.Committed {
+		t.Fatalf("declare: %+v %v", res, err)
+	}
+	sameBands(t, "county", get(t, a, county), bands(6, 8, 10, 12))
+	if res, err := s.Declare(ctx, officer, []population.Declaration{{Code: tianyuan, Year: 2024, Bands: bands(1, 2, 3, 4)}}, "演示数据"); err != nil || res.Unchanged != 1 {
+		t.Errorf("declare again: %+v %v", res, err)
+	}
+	for _, d := range []population.Declaration{
+		{Code: wuhua, Year: 2024, Bands: bands(1, 2, 3, 4)},
+		{Code: tianyuan, Year: 2024, Bands: map[string]int{"0-5": 1}},
+		{Code: tianyuan, Year: 2024, Bands: bands(-1, 2, 3, 4)},
+		{Code: "539999000000", Year: 2024, Bands: bands(1, 2, 3, 4)},
+		{Code: tianyuan, Year: 1900, Bands: bands(1, 2, 3, 4)},
+	} {
+		if _, err := s.Declare(ctx, officer, []population.Declaration{{Code: mangshui, Year: 2024, Bands: bands(0, 0, 0, 0)}, d}, "x"); !errs.Is(err, errs.Invalid) || !strings.Contains(err.Error(), "第2项") {
+			t.Errorf("declare %+v: %v", d, err)
+		}
+	}
+	sameBands(t, "county after rejected declarations", get(t, a, county), bands(6, 8, 10, 12))
+}
