@@ -231,7 +231,9 @@ func (s *Service) Import(ctx context.Context, v access.Viewer, path string, opt 
 		_, err := s.outcomes(ctx, s.db.Reader(), rows, res)
 		return res, err
 	}
-	note := func(r row) string { return fmt.Sprintf("导入人口数据文件“%s”第%d行", res.FileName, r.num) }
+	note := func(r row) string {
+		return fmt.Sprintf("导入人口数据文件“%s”第%d行", res.FileName, r.num)
+	}
 	if err := s.commit(ctx, v, rows, res, note); err != nil {
 		return nil, err
 	}
@@ -295,7 +297,9 @@ func (s *Service) Declare(ctx context.Context, v access.Viewer, ds []Declaration
 	seen := map[string]bool{}
 	rows := make([]row, 0, len(ds))
 	for i, d := range ds {
-		bad := func(why string) error { return errs.Newf(errs.Invalid, "第%d项（区划%s）：%s", i+1, d.Code, why) }
+		bad := func(why string) error {
+			return errs.Newf(errs.Invalid, "第%d项（区划%s）：%s", i+1, d.Code, why)
+		}
 		code, err := regions.Normalize(d.Code)
 		if err != nil || code == regions.Root {
 			return nil, bad("区划代码无效")
