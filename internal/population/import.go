@@ -25,6 +25,9 @@ const MaxCount = 10_000_000
 // MinYear is the earliest year figures may be of.
 const MinYear = 1990
 
+// lockKey serialises the writers of the population table on PostgreSQL.
+const lockKey = 7243601
+
 // Column fields of a population file.
 const (
 	fieldCode = "code"
@@ -246,6 +249,11 @@ func (s *Service) Import(ctx context.Context, v access.Viewer, path string, opt 
 // of their ancestors; it counts the outcomes in res.
 func (s *Service) commit(ctx context.Context, v access.Viewer, rows []row, res *Result, note func(row) string) error {
 	return s.db.Write(ctx, func(tx *storage.Tx) error {
+		// Imports run one after another: each recomputes sums up to all
+		// of China, which another import's sums must not interleave with.
+		if err := tx.Serialize(ctx, lockKey); err != nil {
+			return errs.Wrap(err, "population: lock")
+		}
 		res.Created, res.Updated, res.Unchanged, res.Derived = 0, 0, 0, 0
 		changed, err := s.outcomes(ctx, tx, rows, res)
 		if err != nil {

@@ -476,3 +476,29 @@ func TestDeclare(t *testing.T) {
 	}
 	sameBands(t, "county after rejected declarations", get(t, a, county), bands(6, 8, 10, 12))
 }
+
+// TestConcurrentImports runs imports of different townships at once: the
+// sums above them count every one.
+func TestConcurrentImports(t *testing.T) {
+	a, s := setup(t)
+	towns := townships(t, a)
+	errc := make(chan error, len(towns))
+	for _, c := range towns {
+		go func() {
+			_, err := s.Declare(context.Background(), officer, []population.Declaration{{Code: c, Year: 2024, Bands: bands(1, 2, 3, 4)}}, "并发")
+			errc <- err
+		}()
+	}
+	for range towns {
+		if err := <-errc; err != nil {
+			t.Fatal(err)
+		}
+	}
+	f := get(t, a, "")
+	if !f.Known() || f.Bands["0-5"] != 13 || f.Bands["15+"] != 52 {
+		t.Errorf("China after concurrent imports: %+v", f)
+	}
+	if f := get(t, a, county); !f.Complete || f.Contributing != 13 {
+		t.Errorf("county after concurrent imports: %+v", f)
+	}
+}
