@@ -313,7 +313,7 @@ func TestEnglishSwitch(t *testing.T) {
 		t.Fatalf("switch: %d → %q", r.status, r.location())
 	}
 	en := o.get("/children")
-	if got := navLabels(en.doc); strings.Join(got, "|") != "Overview|Children|Elders|Schools|Gaps|Bulk assign|Pairings|Needs|Volunteers|Follow-ups|Import|My account" {
+	if got := navLabels(en.doc); strings.Join(got, "|") != "Overview|Children|Elders|Schools|Gaps|Bulk assign|Pairings|Needs|Volunteers|Follow-ups|Import|Population|My account" {
 		t.Errorf("English header: %v", got)
 	}
 	if got := text(first(en.doc, "#logout")); got != "Log out" {
