@@ -1,6 +1,10 @@
 package web
 
-import "maps"
+import (
+	"maps"
+
+	"guanai/internal/population"
+)
 
 // The texts of the population page (the population table behind the
 // incidence rate, issue 6), kept apart from the other catalogs; init
@@ -33,9 +37,11 @@ var populationCatalog = map[string]message{
 	"population.import_intro": {"上传 Excel（.xlsx）或 CSV 文件，列为区划代码（或区划名称）、年份和四个年龄段的儿童人数，每个区划一行，可在乡镇、县等任一级填写。先检查，无误后再正式导入；再次导入同一区划会替换其原有数据。", "Upload an Excel (.xlsx) or CSV file with the region code (or name), the year and the children in the four age bands: one row per region, at any level. Check it first, then import it for real; importing a region again replaces its figures."},
 	"population.result_dry":   {"检查结果", "Check result"},
 	"population.result":       {"导入结果", "Import result"},
+	"record.population":       {"", "population figures"},
 	"population.more_errors":  {"另有 %d 处错误未列出。", "%d more errors not listed."},
 }
 
 func init() {
 	maps.Copy(catalog, populationCatalog)
+	auditRecordTypes = append(auditRecordTypes, option{Value: population.RecordType, Label: "人口数据"})
 }
