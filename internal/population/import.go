@@ -523,7 +523,11 @@ func (s *Service) read(ctx context.Context, v access.Viewer, path string, res *R
 		}
 		if r.code != "" {
 			if first, dup := seen[r.code]; dup {
-				fail(fieldCode, code+name, fmt.Sprintf("与第%d行是同一个区划（%s），每个区划只能有一行", first, r.code))
+				field, value := fieldCode, code
+				if code == "" {
+					field, value = fieldName, name
+				}
+				fail(field, value, fmt.Sprintf("与第%d行是同一个区划（%s），每个区划只能有一行", first, r.code))
 			} else {
 				seen[r.code] = n
 			}

@@ -359,16 +359,18 @@ func TestCSVInGBKByName(t *testing.T) {
 		{"保山市昌宁县大田坝", "2024", "1", "1", "1", "1"},
 		{"昌宁县 无此镇", "2024", "1", "1", "1", "1"},
 		{"昆明市五华区", "2024", "1", "1", "1", "1"},
+		{"云南省/保山市/昌宁县/田园镇", "2024", "1", "1", "1", "1"},
 	}, true)
 	res, err := s.Import(context.Background(), officer, p, population.Options{DryRun: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Format != "CSV（GB18030）" || res.Valid != 3 || res.Invalid != 2 {
+	if res.Format != "CSV（GB18030）" || res.Valid != 3 || res.Invalid != 3 {
 		t.Fatalf("result: %+v", res)
 	}
 	all := fmt.Sprint(res.Errors)
-	if !strings.Contains(all, "第5行“区划名称”（昌宁县 无此镇）：找不到这个区划") || !strings.Contains(all, "第6行“区划名称”（昆明市五华区）：区划530102000000不在您的管辖范围内") {
+	if !strings.Contains(all, "第5行“区划名称”（昌宁县 无此镇）：找不到这个区划") || !strings.Contains(all, "第6行“区划名称”（昆明市五华区）：区划530102000000不在您的管辖范围内") ||
+		!strings.Contains(all, "第7行“区划名称”（云南省/保山市/昌宁县/田园镇）：与第2行是同一个区划（530524101000）") {
 		t.Errorf("errors: %s", all)
 	}
 	p = writeCSV(t, [][]string{
