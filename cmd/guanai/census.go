@@ -107,9 +107,12 @@ func (p *progressPrinter) done() {
 }
 
 func (m *Main) importCmd(ctx context.Context, args []string) error {
-	usage := errors.New("用法：guanai import children|elders|care_teams FILE [--dry-run] [--report OUT.xlsx] [--as USERNAME] [--db URL]")
+	usage := errors.New("用法：guanai import children|elders|care_teams|population FILE [--dry-run] [--report OUT.xlsx] [--as USERNAME] [--db URL]")
 	if len(args) == 0 {
 		return usage
+	}
+	if args[0] == "population" {
+		return m.importPopulation(ctx, args[1:])
 	}
 	k, ok := census.ParseKind(args[0])
 	if !ok || k == census.Schools {
@@ -248,9 +251,12 @@ func (m *Main) exportCmd(ctx context.Context, args []string) error {
 }
 
 func (m *Main) templateCmd(ctx context.Context, args []string) error {
-	usage := errors.New("用法：guanai template children|elders|care_teams [--out FILE]")
+	usage := errors.New("用法：guanai template children|elders|care_teams|population [--out FILE]")
 	if len(args) == 0 {
 		return usage
+	}
+	if args[0] == "population" {
+		return m.populationTemplate(args[1:])
 	}
 	k, ok := census.ParseKind(args[0])
 	if !ok || k == census.Schools {

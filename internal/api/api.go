@@ -171,6 +171,9 @@ var Routes = []Route{
 	{"GET", "/api/v1/imports/{kind}/template", "下载导入模板", (*API).importTemplate, Full},
 	{"POST", "/api/v1/imports/{kind}", "导入名单（检查或正式导入）", (*API).importFile, Full},
 	{"GET", "/api/v1/import-reports/{id}", "下载导入报告", (*API).importReport, Full},
+	{"GET", "/api/v1/population", "区划人口数（本级及下级）", (*API).listPopulation, Full},
+	{"POST", "/api/v1/population/import", "导入区划人口数（检查或正式导入）", (*API).importPopulation, Full},
+	{"GET", "/api/v1/population/template", "下载人口数据导入模板", (*API).populationTemplate, Full},
 }
 
 // New returns the API over a, identifying callers with identify.

@@ -415,6 +415,9 @@ func TestResponsesMatchSchema(t *testing.T) {
 	// Care services: the menu, needs, one-to-one.
 	driveServiceRoutes(t, e)
 
+	// The population table behind the incidence rate.
+	drivePopulationRoutes(t, e)
+
 	// Follow-ups, tasks, schedule rules and notifications.
 	driveFollowupRoutes(t, e)
 

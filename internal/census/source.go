@@ -97,6 +97,16 @@ var (
 // openSheet opens the file at path as a sheet of kind k: it tells an .xlsx
 // from a CSV file by its content, not its name.
 func openSheet(path string, k Kind, lim Limits) (sheet, format, error) {
+	return openSheetWith(path, lim, func(header []string) bool {
+		idx, _, _ := matchHeaders(k, header)
+		return len(idx) >= 2
+	})
+}
+
+// openSheetWith is openSheet for any table: recognise says whether a
+// worksheet's first row is the header of the table sought (an .xlsx is
+// read from the first visible worksheet it recognises).
+func openSheetWith(path string, lim Limits, recognise func(header []string) bool) (sheet, format, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, format{}, errs.Wrap(err, "open import file")
@@ -115,7 +125,7 @@ func openSheet(path string, k Kind, lim Limits) (sheet, format, error) {
 		return nil, format{}, errEmptyFile
 	case bytes.HasPrefix(head, zipMagic):
 		f.Close()
-		return openXLSX(path, st.Size(), k, lim)
+		return openXLSX(path, st.Size(), recognise, lim)
 	case bytes.HasPrefix(head, oleMagic):
 		f.Close()
 		return nil, format{}, errOldExcel
@@ -347,9 +357,9 @@ func readDimension(e *zip.File) int64 {
 }
 
 // openXLSX opens an .xlsx with excelize inside lim, and picks the sheet to
-// read: the first whose header row names at least two known columns (so a
-// template's or a report's instructions sheet is passed over).
-func openXLSX(path string, size int64, k Kind, lim Limits) (sheet, format, error) {
+// read: the first whose header row recognise accepts (so a template's or a
+// report's instructions sheet is passed over).
+func openXLSX(path string, size int64, recognise func(header []string) bool, lim Limits) (sheet, format, error) {
 	dims, err := checkZip(path, lim)
 	if err != nil {
 		return nil, format{}, err
@@ -382,8 +392,7 @@ func openXLSX(path string, size int64, k Kind, lim Limits) (sheet, format, error
 			header, _ = rows.Columns(excelize.Options{RawCellValue: true})
 		}
 		rows.Close()
-		idx, _, _ := matchHeaders(k, header)
-		if len(idx) >= 2 {
+		if recognise(header) {
 			first = name
 			break
 		}

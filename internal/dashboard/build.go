@@ -69,7 +69,7 @@ func specs(total facts) []sectionSpec {
 	}
 
 	age := sectionSpec{id: "age", title: "年龄段与留守发生率", chart: ChartBar,
-		note: "年龄按统计年度计算（当年年满周岁数）；发生率 = 留守儿童 ÷ 同年龄段儿童总数（人口表），无人口数据处不计算；标“部分”者人口数据不全。"}
+		note: "年龄按统计年度计算（当年年满周岁数）；发生率 = 留守儿童 ÷ 同年龄段儿童总数（人口数据）。人口数据不全（下级未全部导入）处只列已有数字、不计算发生率。"}
 	for _, b := range needs.AgeBands {
 		age.metrics = append(age.metrics, countMetric("lb_"+b, "留守 "+bandLabels[b], fBand+b))
 		age.plot = append(age.plot, "lb_"+b)
@@ -80,7 +80,11 @@ func specs(total facts) []sectionSpec {
 	for _, b := range needs.AgeBands {
 		age.metrics = append(age.metrics, metric{Metric{Key: "rate_" + b, Label: "发生率 " + bandLabels[b], Format: FormatPercent}, incidence(b)})
 	}
-	age.metrics = append(age.metrics, metric{Metric{Key: "rate", Label: "总发生率", Format: FormatPercent}, incidence("")})
+	age.metrics = append(age.metrics, metric{Metric{Key: "rate", Label: "总发生率", Format: FormatPercent}, incidence("")},
+		metric{Metric{Key: "pop_cover", Label: "人口数据完整度", Format: FormatPercent}, func(f facts) (float64, bool) {
+			n, ok := f[fPopCover]
+			return n, ok
+		}})
 
 	sex := sectionSpec{id: "sex", title: "留守儿童性别", chart: ChartPie, plot: []string{"male", "female"},
 		metrics: []metric{countMetric("male", "男", fSex+person.Male), countMetric("female", "女", fSex+person.Female)}}
@@ -185,6 +189,9 @@ func incidence(band string) func(facts) (float64, bool) {
 		bands = needs.AgeBands
 	}
 	return func(f facts) (float64, bool) {
+		if f[fPopWhole] != 1 {
+			return 0, false
+		}
 		var lb, pop float64
 		for _, b := range bands {
 			p, ok := f[fPop+b]

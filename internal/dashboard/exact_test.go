@@ -34,6 +34,7 @@ func TestDemoDashboards(t *testing.T) {
 	t.Run("exact", func(t *testing.T) { testExact(t, a) })
 	t.Run("scope", func(t *testing.T) { testScope(t, a) })
 	t.Run("school", func(t *testing.T) { testSchool(t, a) })
+	t.Run("incidence", func(t *testing.T) { testIncidence(t, a) })
 }
 
 func testExact(t *testing.T, a *app.App) {
@@ -152,5 +153,51 @@ func testSchool(t *testing.T, a *app.App) {
 	}
 	if _, err := a.Dashboard.School(ctx, access.System(), "not-a-uuid"); !errs.Is(err, errs.NotFound) {
 		t.Errorf("bad id: %v", err)
+	}
+}
+
+// testIncidence checks the incidence rate against the population figures
+// the demo declares for townships: complete for a county, partial (no
+// rate) above it.
+func testIncidence(t *testing.T, a *app.App) {
+	ctx := context.Background()
+	var village string
+	if err := a.DB.Reader().QueryRowContext(ctx, `SELECT MIN(village_code) FROM children`).Scan(&village); err != nil {
+		t.Fatal(err)
+	}
+	county := village[:6] + "000000"
+	d, err := a.Dashboard.Region(ctx, access.System(), county)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var age dashboard.Section
+	for _, s := range d.Sections {
+		if s.ID == "age" {
+			age = s
+		}
+	}
+	v := age.Total.Values
+	var lb, pop float64
+	for _, b := range []string{"0-5", "6-11", "12-14", "15+"} {
+		lb += v["lb_"+b]
+		pop += v["pop_"+b]
+	}
+	if pop == 0 || lb == 0 {
+		t.Fatalf("county %s: no population or children: %v", county, v)
+	}
+	if want := float64(int(lb/pop*1000+0.5)) / 10; v["rate"] != want || v["pop_cover"] != 100 {
+		t.Errorf("county rate %v (cover %v), want %v", v["rate"], v["pop_cover"], want)
+	}
+	p, err := a.Dashboard.Region(ctx, access.System(), county[:2]+"0000000000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range p.Sections {
+		if s.ID != "age" {
+			continue
+		}
+		if _, ok := s.Total.Values["rate"]; ok || s.Total.Values["pop_cover"] >= 100 {
+			t.Errorf("province with partial population figures shows a rate: %v", s.Total.Values)
+		}
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"guanai/internal/followup"
 	"guanai/internal/needs"
 	"guanai/internal/person"
+	"guanai/internal/population/figures"
 	"guanai/internal/regions"
 	"guanai/internal/schools"
 	"guanai/internal/storage"
@@ -54,13 +55,14 @@ const (
 	fMigrant    = "migrant"
 	fDifficulty = "difficulty"
 	fElders     = "elders"
-	fBand       = "band." // + age band: left-behind children
-	fPop        = "pop."  // + age band: all children (population table)
-	fPopPartial = "pop.partial"
-	fSex        = "sex."    // + 男/女
-	fEth        = "eth."    // + ethnicity
-	fReason     = "reason." // + reason code
-	fHas        = "has."    // + care gap key: left-behind children who have it
+	fBand       = "band."        // + age band: left-behind children
+	fPop        = "pop."         // + age band: all children (population table)
+	fPopCover   = "pop.cover"    // share of child nodes with population figures, %
+	fPopWhole   = "pop.complete" // 1 when the population figures are complete
+	fSex        = "sex."         // + 男/女
+	fEth        = "eth."         // + ethnicity
+	fReason     = "reason."      // + reason code
+	fHas        = "has."         // + care gap key: left-behind children who have it
 	fFU30       = "fu30"
 	fFU90       = "fu90"
 	fOverdue    = "overdue"
@@ -219,6 +221,9 @@ func (s *Service) Region(ctx context.Context, v access.Viewer, code string) (Das
 	if err != nil {
 		return Dashboard{}, err
 	}
+	if err := s.addPopulation(ctx, code12, total, rows); err != nil {
+		return Dashboard{}, err
+	}
 	d.Sections = build(node, total, kids, rows, trend)
 	return d, nil
 }
@@ -257,6 +262,44 @@ func (s *Service) counted(ctx context.Context, v access.Viewer, code string, _ r
 		addGaps(rows[g.Code], g)
 	}
 	return total, rows, trend, nil
+}
+
+// addPopulation adds the population figures (package population) of a
+// node and its child nodes: the children of each age band and how
+// complete the figures are; incidence rates are shown only where they are
+// complete.
+func (s *Service) addPopulation(ctx context.Context, code string, total facts, rows map[string]facts) error {
+	add := func(f facts, p figures.Figures) {
+		if !p.Known() {
+			return
+		}
+		for b, n := range p.Bands {
+			f[fPop+b] = float64(n)
+		}
+		switch {
+		case p.Complete:
+			f[fPopWhole], f[fPopCover] = 1, 100
+		case p.ChildNodes > 0:
+			f[fPopCover], _ = pct(float64(p.Contributing), float64(p.ChildNodes))
+		}
+	}
+	q := s.db.Reader()
+	p, err := figures.Get(ctx, q, code)
+	if err != nil {
+		return err
+	}
+	add(total, p)
+	kids, err := figures.Children(ctx, q, code)
+	if err != nil {
+		return err
+	}
+	for c, p := range kids {
+		if rows[c] == nil {
+			rows[c] = facts{}
+		}
+		add(rows[c], p)
+	}
+	return nil
 }
 
 // addGaps adds a node's care coverage (children who have each part of the

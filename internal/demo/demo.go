@@ -46,7 +46,10 @@ type Summary struct {
 	// Services is what was set up of the service menu, needs and
 	// one-to-one help (the pilot town).
 	Services ServicesSummary
-	Skipped  bool
+	// Population is what was declared of the population table (the
+	// incidence rate's denominator).
+	Population PopulationSummary
+	Skipped    bool
 }
 
 // Settings keys Load writes.
@@ -157,6 +160,9 @@ func Load(ctx context.Context, a *app.App, out io.Writer) (Summary, error) {
 		return Summary{}, err
 	}
 	if sum.Services, err = loadServices(ctx, a, out); err != nil {
+		return Summary{}, err
+	}
+	if sum.Population, err = loadPopulation(ctx, a, p, today, out); err != nil {
 		return Summary{}, err
 	}
 

@@ -60,10 +60,10 @@ var dashboardEnglish = map[string]string{
 	"志愿服务与活动（近12个月）": "Volunteer services and activities (last 12 months)",
 	"月度趋势（近12个月）":    "Monthly trend (last 12 months)",
 	// Notes.
-	"年龄按统计年度计算（当年年满周岁数）；发生率 = 留守儿童 ÷ 同年龄段儿童总数（人口表），无人口数据处不计算；标“部分”者人口数据不全。": "Ages are counted by calendar year (the age reached this year); incidence = left-behind children ÷ all children of the same age band (population table), not computed where there is no population figure; “partial” marks incomplete population figures.",
-	"年龄按统计年度计算（当年年满周岁数）；学校不计算留守发生率（人口表按行政区划）。":                              "Ages are counted by calendar year (the age reached this year); no incidence rate for a school (the population table is by region).",
-	"对象为在册留守儿童；代理家长按儿童所在学校、班级和村当前的在岗人员计算。":                                  "Counts registered left-behind children; proxy parents are those currently in post at the child's school, class and village.",
-	"随访次数按随访日期计；逾期与即将到期按走访规则，以每名儿童最早应访日期计。":                                 "Follow-ups are counted by the day of the visit; overdue and due soon follow the visit rules, by each child's earliest due date.",
+	"年龄按统计年度计算（当年年满周岁数）；发生率 = 留守儿童 ÷ 同年龄段儿童总数（人口数据）。人口数据不全（下级未全部导入）处只列已有数字、不计算发生率。": "Ages are counted by calendar year (the age reached this year); incidence = left-behind children ÷ all children of the same age band (population figures). Where the population figures are incomplete (not every unit below imported), only the figures there are shown and no incidence is computed.",
+	"年龄按统计年度计算（当年年满周岁数）；学校不计算留守发生率（人口表按行政区划）。":                                      "Ages are counted by calendar year (the age reached this year); no incidence rate for a school (the population table is by region).",
+	"对象为在册留守儿童；代理家长按儿童所在学校、班级和村当前的在岗人员计算。":                                          "Counts registered left-behind children; proxy parents are those currently in post at the child's school, class and village.",
+	"随访次数按随访日期计；逾期与即将到期按走访规则，以每名儿童最早应访日期计。":                                         "Follow-ups are counted by the day of the visit; overdue and due soon follow the visit rules, by each child's earliest due date.",
 	// Metrics.
 	"在册儿童":        "Registered children",
 	"留守儿童":        "Left-behind children",
@@ -83,6 +83,7 @@ var dashboardEnglish = map[string]string{
 	"发生率 12–14岁":  "Incidence, 12–14",
 	"发生率 15–17岁":  "Incidence, 15–17",
 	"总发生率":        "Incidence, all ages",
+	"人口数据完整度":     "Population figures complete (%)",
 	"男":           "Boys",
 	"女":           "Girls",
 	"其他民族":        "Other ethnic groups",

@@ -53,7 +53,7 @@ var pageNames = []string{"home", "login", "account", "users", "user", "audit", "
 	"children", "child", "recordform", "elders", "elder", "schools", "school", "import", "import_job",
 	"gaps", "gap_children", "region", "bulk", "mentors", "mentor", "my_children", "my_child",
 	"needs", "need", "need_raise", "services", "service", "one_to_ones", "one_to_one",
-	"volunteers", "volunteer", "volunteer_hours", "orgs", "org", "activities", "activity", "dashboard"}
+	"volunteers", "volunteer", "volunteer_hours", "orgs", "org", "activities", "activity", "population", "dashboard"}
 
 // pages holds every page's template set for every language, parsed once
 // at start; the t function of a set speaks its language. The care
@@ -183,6 +183,9 @@ func (w *Web) layout(r *http.Request, id authn.Identity, title string) Layout {
 		}
 		if mayImport(v) {
 			link("nav.import", "/import")
+		}
+		if seesPopulation(v) {
+			link("nav.population", "/population")
 		}
 		if accounts.ManagesUsers(v) || accounts.UnlocksUsers(v) {
 			link("nav.users", "/users")

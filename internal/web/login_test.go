@@ -64,7 +64,7 @@ func TestLoginSuccessAndFailure(t *testing.T) {
 	if got := text(first(home.doc, "span[class=who]")); got != "昌宁县委书记" {
 		t.Errorf("header name %q", got)
 	}
-	if got := navLabels(home.doc); !slices.Equal(got, []string{"概览", "数据看板", "儿童", "留守老人", "学校", "缺口", "结对", "需求", "志愿服务", "随访", "我的账号"}) {
+	if got := navLabels(home.doc); !slices.Equal(got, []string{"概览", "数据看板", "儿童", "留守老人", "学校", "缺口", "结对", "需求", "志愿服务", "随访", "人口数据", "我的账号"}) {
 		t.Errorf("leader's links: %v", got)
 	}
 	if first(home.doc, "form[action=/logout]") == nil || inputValue(first(home.doc, "form[action=/logout]"), "csrf_token") != c.csrf {

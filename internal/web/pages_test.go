@@ -199,6 +199,12 @@ func TestEveryPageEveryRole(t *testing.T) {
 		{"GET", "/dashboard?region={outVillage}", nil, "404 *"},
 		{"GET", "/dashboard?region=" + baoshan, nil, "404 *"},
 		{"GET", "/dashboard?school={outSchool}", nil, "404 *"},
+		// The population table behind the incidence rate (issue 6).
+		{"GET", "/population", nil, "200 200 404 404 200 404 200 404 *"},
+		{"GET", "/population?region=530524107000", nil, "200 200 404 404 200 404 200 404 *"},
+		{"GET", "/population?region={outTown}", nil, "200 200 404 404 200 404 200 404 *"},
+		{"POST", "/population", func() url.Values { return url.Values{"region": {"530524107000"}} }, "404 422 404 *"},
+		{"POST", "/population/commit", func() url.Values { return url.Values{"token": {"0123456789abcdef"}} }, "404 *"},
 		{"GET", "/users", nil, "404 404 404 404 404 404 404 200 200 404"},
 		{"GET", "/users/new", nil, "404 404 404 404 404 404 404 200 404 404"},
 		{"GET", "/audit", nil, "404 404 404 404 404 404 404 404 404 200"},
@@ -319,7 +325,7 @@ func TestEnglishSwitch(t *testing.T) {
 		t.Fatalf("switch: %d → %q", r.status, r.location())
 	}
 	en := o.get("/children")
-	if got := navLabels(en.doc); strings.Join(got, "|") != "Overview|Dashboard|Children|Elders|Schools|Gaps|Bulk assign|Pairings|Needs|Volunteers|Follow-ups|Import|My account" {
+	if got := navLabels(en.doc); strings.Join(got, "|") != "Overview|Dashboard|Children|Elders|Schools|Gaps|Bulk assign|Pairings|Needs|Volunteers|Follow-ups|Import|Population|My account" {
 		t.Errorf("English header: %v", got)
 	}
 	if got := text(first(en.doc, "#logout")); got != "Log out" {

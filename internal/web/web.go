@@ -222,6 +222,10 @@ var routes = []route{
 	{"POST /import", fullUser, (*Web).importUpload},
 	{"GET /import/{job}", fullUser, (*Web).importJob},
 	{"POST /import/{job}/commit", fullUser, (*Web).importCommit},
+
+	{"GET /population", fullUser, (*Web).population},
+	{populationUploadRoute, fullUser, (*Web).populationUpload},
+	{"POST /population/commit", fullUser, (*Web).populationCommit},
 }
 
 // New returns the HTML handler over a, identifying callers with auth and
@@ -281,7 +285,7 @@ func (w *Web) wrap(rt route) http.HandlerFunc {
 	return func(rw http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodPost {
 			limit := int64(maxFormBytes)
-			if rt.pattern == "POST /import" {
+			if rt.pattern == "POST /import" || rt.pattern == populationUploadRoute {
 				limit = maxUploadBody
 			}
 			if rt.pattern == photoRoute {
