@@ -10,6 +10,7 @@ import (
 	"guanai/internal/errs"
 	"guanai/internal/needs"
 	"guanai/internal/person"
+	"guanai/internal/schools"
 	"guanai/internal/storage"
 )
 
@@ -45,7 +46,7 @@ func (s *Service) School(ctx context.Context, v access.Viewer, id string) (Dashb
 	var kids []Node
 	for _, c := range sc.Classes {
 		if v.ClassID == "" || v.ClassID == c.ID {
-			kids = append(kids, Node{Kind: KindClass, Code: c.ID, Name: c.Name})
+			kids = append(kids, Node{Kind: KindClass, Code: c.ID, Name: schools.GradeLabel(c.Grade) + " " + c.Name})
 		}
 	}
 	today := s.today()

@@ -19,6 +19,7 @@ import (
 
 	"guanai/internal/accounts"
 	"guanai/internal/dashboard"
+	"guanai/internal/schools"
 )
 
 // dashLeader logs in a leader of 昌宁县 and returns the client with the
@@ -238,7 +239,7 @@ func TestDashboardPage(t *testing.T) {
 	if sp.status != http.StatusOK || names[len(names)-1] != c.school.Name || !slices.Contains(hrefs, "/dashboard?region="+datianba) {
 		t.Errorf("school dashboard: %d %q %q", sp.status, names, hrefs)
 	}
-	if rows := sel(sp.doc, "#table-overview tbody tr"); len(rows) != 2 || text(first(rows[1], "th")) != c.class.Name || first(rows[1], "a") != nil {
+	if rows := sel(sp.doc, "#table-overview tbody tr"); len(rows) != 2 || text(first(rows[1], "th")) != schools.GradeLabel(c.class.Grade)+" "+c.class.Name || first(rows[1], "a") != nil {
 		t.Errorf("school rows: want the total and the class %s, unlinked", c.class.Name)
 	}
 	p = l.get("/dashboard?region=" + wencang)
