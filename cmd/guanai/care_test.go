@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -57,5 +58,52 @@ func TestCareCommands(t *testing.T) {
 	}
 	if err := m.Run(ctx, []string{"template", "care_teams", "--out", filepath.Join(dir, "t.xlsx")}); err != nil {
 		t.Errorf("template: %v", err)
+	}
+}
+
+// TestExportDashboard writes a county's dashboard from the command line,
+// as a workbook and as JSON, and refuses bad flags and nodes.
+func TestExportDashboard(t *testing.T) {
+	ctx := context.Background()
+	m, out := newMain(t)
+	dir := t.TempDir()
+	id := idcard.Generate("530524", time.Date(2016, 5, 1, 0, 0, 0, 0, time.UTC), 17, "F")
+	census := filepath.Join(dir, "儿童.csv")
+	os.WriteFile(census, []byte("身份证号码,姓名,性别,出生日期,民族,户籍类型,村（社区）代码,父亲情况,母亲情况\n"+
+		id+",李小花,女,2016-05-01,汉族,农村,530524107202,外出务工,外出务工\n"), 0o600)
+	if err := m.Run(ctx, []string{"import", "children", census}); err != nil {
+		t.Fatalf("import children: %v\n%s", err, out)
+	}
+	xlsx := filepath.Join(dir, "看板.xlsx")
+	if err := m.Run(ctx, []string{"export", "dashboard", "--region", "530524", "--out", xlsx}); err != nil || !strings.Contains(out.String(), "昌宁县") {
+		t.Fatalf("export dashboard: %v\n%s", err, out)
+	}
+	f, err := excelize.OpenFile(xlsx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.GetSheetList()) < 5 {
+		t.Errorf("sheets %v", f.GetSheetList())
+	}
+	js := filepath.Join(dir, "看板.json")
+	if err := m.Run(ctx, []string{"export", "dashboard", "--region", "530524", "--format", "json", "--out", js}); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(js)
+	var d struct {
+		Node     struct{ Name string }
+		Sections []struct{ ID string }
+	}
+	if err := json.Unmarshal(b, &d); err != nil || d.Node.Name != "昌宁县" || len(d.Sections) < 5 {
+		t.Errorf("json: %v %+v", err, d)
+	}
+	for _, bad := range [][]string{
+		{"export", "dashboard", "--region", "530524", "--school", "x"},
+		{"export", "dashboard", "--format", "csv"},
+		{"export", "dashboard", "--region", "99"},
+	} {
+		if err := m.Run(ctx, bad); err == nil {
+			t.Errorf("%v: no error", bad)
+		}
 	}
 }

@@ -192,12 +192,15 @@ func (m *Main) importCmd(ctx context.Context, args []string) error {
 }
 
 func (m *Main) exportCmd(ctx context.Context, args []string) error {
-	usage := errors.New("用法：guanai export children|elders|schools|gaps [--format xlsx|csv] [--out FILE] [--region CODE] [--status active|archived|all] [--reveal] [--as USERNAME]")
+	usage := errors.New("用法：guanai export children|elders|schools|gaps|dashboard [--format xlsx|csv|json] [--out FILE] [--region CODE] [--school ID] [--status active|archived|all] [--reveal] [--as USERNAME]")
 	if len(args) == 0 {
 		return usage
 	}
-	if args[0] == "gaps" {
+	switch args[0] {
+	case "gaps":
 		return m.exportGaps(ctx, args[1:])
+	case "dashboard":
+		return m.exportDashboard(ctx, args[1:])
 	}
 	k, ok := census.ParseKind(args[0])
 	if !ok || k == census.CareTeams {
