@@ -116,6 +116,13 @@ func open(ctx context.Context, cfg Config, db *storage.DB, log io.Writer) (*App,
 		policy = accounts.DefaultPolicy()
 	}
 	mn := menu.NewStore(db, rs)
+	// Each child's earliest due visit (package followup) follows the
+	// changes children and care make to what a schedule reads, in their
+	// transactions: neither may import followup, which imports care.
+	cs := children.NewStore(db, v, rs)
+	cs.OnScheduleChange(followup.RefreshDue)
+	cr := care.NewStore(db, rs, cfg.Pairings)
+	cr.OnTeamChange(followup.RefreshDue)
 	return &App{
 		Menu:       mn,
 		Needs:      needs.NewStore(db, rs, mn),
@@ -125,9 +132,9 @@ func open(ctx context.Context, cfg Config, db *storage.DB, log io.Writer) (*App,
 		Vault:      v,
 		Regions:    rs,
 		Schools:    schools.NewStore(db, rs),
-		Children:   children.NewStore(db, v, rs),
+		Children:   cs,
 		Elders:     elders.NewStore(db, v, rs),
-		Care:       care.NewStore(db, rs, cfg.Pairings),
+		Care:       cr,
 		Followups:  followup.NewStore(db),
 		Volunteers: volunteer.NewStore(db, rs),
 	}, nil
@@ -136,7 +143,7 @@ func open(ctx context.Context, cfg Config, db *storage.DB, log io.Writer) (*App,
 // Tallies lists every domain's counters (package tally), for Ensure at
 // start and for the exactness tests.
 func Tallies() []tally.Rebuilder {
-	return append([]tally.Rebuilder{children.Tallies(), needs.Rebuilder()}, volunteer.Rebuilders()...)
+	return append([]tally.Rebuilder{children.Tallies(), needs.Rebuilder(), followup.DueRebuilder()}, volunteer.Rebuilders()...)
 }
 
 // openVault loads the master key and checks its fingerprint against the one

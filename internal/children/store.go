@@ -28,6 +28,8 @@ type Store struct {
 	db      *storage.DB
 	vault   *vault.Vault
 	regions *regions.Store
+	// scheduleHook: see OnScheduleChange.
+	scheduleHook Hook
 }
 
 // NewStore returns a children store.
@@ -737,6 +739,11 @@ func (s *Store) update(ctx context.Context, v access.Viewer, id string, version 
 		if err := recount(ctx, tx, &cur.c, &after); err != nil {
 			return err
 		}
+		if ScheduleChanged(cur.c, after) {
+			if err := s.scheduleChanged(ctx, tx, id); err != nil {
+				return err
+			}
+		}
 		oldID, oldGuard, err := s.tokens(cur)
 		if err != nil {
 			return err
@@ -850,6 +857,9 @@ func (s *Store) setArchived(ctx context.Context, v access.Viewer, id string, ver
 		after := cur.c
 		after.Archived = archive
 		if err := recount(ctx, tx, &cur.c, &after); err != nil {
+			return err
+		}
+		if err := s.scheduleChanged(ctx, tx, id); err != nil {
 			return err
 		}
 		action := audit.ActionRestore
@@ -966,9 +976,13 @@ func (s *Store) Reclassify(ctx context.Context, asOf time.Time) (int, error) {
 			return err
 		}
 		d := tally.NewDelta()
+		var moved []string
 		defer func() {
 			if err == nil {
 				err = tally.Apply(ctx, tx, d)
+			}
+			if err == nil {
+				err = s.scheduleChanged(ctx, tx, moved...)
 			}
 		}()
 		for _, c := range due {
@@ -991,6 +1005,9 @@ func (s *Store) Reclassify(ctx context.Context, asOf time.Time) (int, error) {
 			after := c
 			after.LeftBehind, after.LeftBehindReason, after.Categories = cl.LeftBehind, cl.Reason, cl.Categories
 			countChange(d, &c, &after)
+			if ScheduleChanged(c, after) {
+				moved = append(moved, c.ID)
+			}
 			if err := audit.Record(ctx, tx, access.System(), audit.Entry{Action: audit.ActionUpdate, RecordType: RecordType, RecordID: c.ID,
 				Changes: audit.Diff(classNames, auditValues(c, "", ""), auditValues(after, "", ""), auditMasked), Note: reclassifyNote(asOf)}); err != nil {
 				return err
