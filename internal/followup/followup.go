@@ -354,7 +354,7 @@ func (s *Store) Record(ctx context.Context, v access.Viewer, in Input) (Followup
 			}
 		}
 		// The visit may move the child's earliest due visit.
-		if err := RecomputeDue(ctx, tx, rules, c.ID); err != nil {
+		if err := RefreshDue(ctx, tx, c.ID); err != nil {
 			return err
 		}
 		out = f
