@@ -16,7 +16,7 @@ type Hook func(ctx context.Context, tx *storage.Tx, childIDs ...string) error
 
 // OnScheduleChange registers h, called in the transaction of every write
 // that changes what a follow-up schedule reads of a child (see
-// ScheduleChanged) with the ids of the children changed. Call it before
+// scheduleFactsChanged) with the ids of the children changed. Call it before
 // the store is used.
 func (s *Store) OnScheduleChange(h Hook) { s.scheduleHook = h }
 
@@ -29,11 +29,11 @@ func (s *Store) scheduleChanged(ctx context.Context, tx *storage.Tx, ids ...stri
 	return s.scheduleHook(ctx, tx, ids...)
 }
 
-// ScheduleChanged reports whether a change of a child from before to
+// scheduleFactsChanged reports whether a change of a child from before to
 // after changes what a follow-up schedule reads of it: its village,
 // whether it is left behind, whether it is in difficulty, whether it is
 // archived.
-func ScheduleChanged(before, after Child) bool {
+func scheduleFactsChanged(before, after Child) bool {
 	return before.VillageCode != after.VillageCode || before.LeftBehind != after.LeftBehind ||
 		(len(before.Difficulty) > 0) != (len(after.Difficulty) > 0) || before.Archived != after.Archived
 }

@@ -137,7 +137,7 @@ type ImportBatch struct {
 	created, updated  int
 	unchanged         int
 	// moved are the children updated whose schedule facts changed (see
-	// ScheduleChanged), for the store's hook at Finish.
+	// scheduleFactsChanged), for the store's hook at Finish.
 	moved []string
 }
 
@@ -513,7 +513,7 @@ func (b *ImportBatch) update(ctx context.Context, tx *storage.Tx, p *Prepared) e
 	}
 	after := p.val.child(cl)
 	countChange(b.counts, &cur.c, &after)
-	if ScheduleChanged(cur.c, after) {
+	if scheduleFactsChanged(cur.c, after) {
 		b.moved = append(b.moved, cur.c.ID)
 	}
 	oldID, oldGuard, err := b.s.tokens(*cur)

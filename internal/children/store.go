@@ -739,7 +739,7 @@ func (s *Store) update(ctx context.Context, v access.Viewer, id string, version 
 		if err := recount(ctx, tx, &cur.c, &after); err != nil {
 			return err
 		}
-		if ScheduleChanged(cur.c, after) {
+		if scheduleFactsChanged(cur.c, after) {
 			if err := s.scheduleChanged(ctx, tx, id); err != nil {
 				return err
 			}
@@ -1005,7 +1005,7 @@ func (s *Store) Reclassify(ctx context.Context, asOf time.Time) (int, error) {
 			after := c
 			after.LeftBehind, after.LeftBehindReason, after.Categories = cl.LeftBehind, cl.Reason, cl.Categories
 			countChange(d, &c, &after)
-			if ScheduleChanged(c, after) {
+			if scheduleFactsChanged(c, after) {
 				moved = append(moved, c.ID)
 			}
 			if err := audit.Record(ctx, tx, access.System(), audit.Entry{Action: audit.ActionUpdate, RecordType: RecordType, RecordID: c.ID,
