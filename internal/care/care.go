@@ -155,8 +155,9 @@ type Store struct {
 
 // OnTeamChange registers h, called in the transaction of every change to
 // a child's care team (an assignment, a reassignment, a term ended) with
-// the child's id: package followup's schedule reads the team. Call it
-// before the store is used.
+// the child's id, after the change's audit entries (see
+// children.Store.OnScheduleChange): package followup's schedule reads the
+// team. Call it before the store is used.
 func (s *Store) OnTeamChange(h children.Hook) { s.teamHook = h }
 
 // teamChanged refreshes a child's care gaps after its team changed and

@@ -16,8 +16,10 @@ type Hook func(ctx context.Context, tx *storage.Tx, childIDs ...string) error
 
 // OnScheduleChange registers h, called in the transaction of every write
 // that changes what a follow-up schedule reads of a child (see
-// scheduleFactsChanged) with the ids of the children changed. Call it before
-// the store is used.
+// scheduleFactsChanged) with the ids of the children changed, after the
+// write's audit entries — every audited writer takes the audit chain's
+// lock first, so a hook that takes a lock of its own takes it second,
+// never in the other order. Call it before the store is used.
 func (s *Store) OnScheduleChange(h Hook) { s.scheduleHook = h }
 
 // scheduleChanged runs the registered hook for the children named (none:

@@ -563,15 +563,16 @@ func (b *ImportBatch) Finish(ctx context.Context, tx *storage.Tx, what string) e
 		return errs.Wrap(err, "import children")
 	}
 	b.counts = tally.NewDelta()
+	if err := b.flushAudit(ctx, tx); err != nil {
+		return errs.Wrap(err, "import children: audit")
+	}
 	// Children registered here have no care team yet, so owe no visit;
-	// those updated may have moved.
+	// those updated may have moved. After their audit entries: see
+	// OnScheduleChange.
 	if err := b.s.scheduleChanged(ctx, tx, b.moved...); err != nil {
 		return errs.Wrap(err, "import children")
 	}
 	b.moved = nil
-	if err := b.flushAudit(ctx, tx); err != nil {
-		return errs.Wrap(err, "import children: audit")
-	}
 	if b.created > 0 {
 		err := audit.Record(ctx, tx, b.v, audit.Entry{Action: audit.ActionCreate, RecordType: RecordType,
 			Note: fmt.Sprintf("%s：%s，新登记%d名儿童", ReasonImportNew, what, b.created)})

@@ -739,11 +739,6 @@ func (s *Store) update(ctx context.Context, v access.Viewer, id string, version 
 		if err := recount(ctx, tx, &cur.c, &after); err != nil {
 			return err
 		}
-		if scheduleFactsChanged(cur.c, after) {
-			if err := s.scheduleChanged(ctx, tx, id); err != nil {
-				return err
-			}
-		}
 		oldID, oldGuard, err := s.tokens(cur)
 		if err != nil {
 			return err
@@ -752,6 +747,12 @@ func (s *Store) update(ctx context.Context, v access.Viewer, id string, version 
 			Changes: audit.Diff(auditNames, auditValues(cur.c, oldID, oldGuard),
 				auditValues(val.child(cl), sealed.Hash, s.token("guardian", val.guardianID)), auditMasked)}); err != nil {
 			return err
+		}
+		// After the audit entry: see OnScheduleChange.
+		if scheduleFactsChanged(cur.c, after) {
+			if err := s.scheduleChanged(ctx, tx, id); err != nil {
+				return err
+			}
 		}
 		r, err = s.get(ctx, tx, access.System(), id)
 		return err
@@ -859,15 +860,16 @@ func (s *Store) setArchived(ctx context.Context, v access.Viewer, id string, ver
 		if err := recount(ctx, tx, &cur.c, &after); err != nil {
 			return err
 		}
-		if err := s.scheduleChanged(ctx, tx, id); err != nil {
-			return err
-		}
 		action := audit.ActionRestore
 		if archive {
 			action = audit.ActionArchive
 		}
 		if err := audit.Record(ctx, tx, v, audit.Entry{Action: action, RecordType: RecordType, RecordID: id,
 			Changes: audit.Diff(archiveNames, archiveValues(cur.c.Archived, cur.c.ArchiveReason), archiveValues(archive, reason), nil)}); err != nil {
+			return err
+		}
+		// After the audit entry: see OnScheduleChange.
+		if err := s.scheduleChanged(ctx, tx, id); err != nil {
 			return err
 		}
 		r, err = s.get(ctx, tx, access.System(), id)

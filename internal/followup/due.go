@@ -83,8 +83,8 @@ func ruleRoles(rules []Rule) (string, []any) {
 // RefreshDue recomputes the earliest due visits of the children named,
 // under the rules as stored, in tx: the hook app registers with packages
 // children and care for the changes they make to what a schedule reads,
-// and what Record calls. The rules are read after the children's locks
-// are taken (see RecomputeDue).
+// and what Record calls. The rules are read after the lock is taken (see
+// RecomputeDue).
 func RefreshDue(ctx context.Context, tx *storage.Tx, childIDs ...string) error {
 	ids, err := lockDue(ctx, tx, childIDs)
 	if err != nil || len(ids) == 0 {
@@ -106,10 +106,14 @@ func RefreshDue(ctx context.Context, tx *storage.Tx, childIDs ...string) error {
 //
 // On PostgreSQL (read committed) two transactions recomputing one child
 // would both take it out of the counter they read and count it twice; so
-// each child is locked first (a transaction-scoped advisory lock, taken
-// in key order) and its records are read after the lock, when the other
-// transaction's writes have committed. A rebuild (rule edits) excludes
-// every recomputation meanwhile. SQLite has one writer at a time.
+// the recomputation first takes the earliest-due lock (one
+// transaction-scoped advisory lock, whatever the number of children: a
+// lock per child would fill the server's lock table in a large import)
+// and reads the records after it, when the other transaction's writes
+// have committed. Callers take it after their audit entries: every
+// audited write takes the audit chain's lock first, so the two are always
+// taken in the same order (and the audit lock already serialises those
+// writers: this one costs nothing more). SQLite has one writer at a time.
 func RecomputeDue(ctx context.Context, tx *storage.Tx, rules []Rule, childIDs ...string) error {
 	ids, err := lockDue(ctx, tx, childIDs)
 	if err != nil {
@@ -118,47 +122,23 @@ func RecomputeDue(ctx context.Context, tx *storage.Tx, rules []Rule, childIDs ..
 	return recomputeDue(ctx, tx, rules, ids)
 }
 
-// dueLock is the advisory-lock key a rebuild holds exclusively and every
-// recomputation shares.
-var dueLock = lockKey("visits_due")
-
-// lockKey returns an advisory-lock key for a name.
-func lockKey(name string) int64 {
+// dueLock is the earliest-due advisory-lock key.
+var dueLock = func() int64 {
 	h := fnv.New64a()
-	h.Write([]byte(name))
+	h.Write([]byte("followup:visits_due"))
 	return int64(h.Sum64() >> 1)
-}
+}()
 
-// lockDue takes, on PostgreSQL, the shared rebuild lock and each child's
-// lock in key order, and returns the ids sorted without repeats.
+// lockDue takes the earliest-due lock (when there is a child to
+// recompute) and returns the ids sorted without repeats.
 func lockDue(ctx context.Context, tx *storage.Tx, childIDs []string) ([]string, error) {
 	ids := slices.Clone(childIDs)
 	slices.Sort(ids)
 	ids = slices.Compact(ids)
-	if len(ids) == 0 || tx.Dialect() != storage.Postgres {
+	if len(ids) == 0 {
 		return ids, nil
 	}
-	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock_shared(?)`, dueLock); err != nil {
-		return nil, errs.Wrap(err, "followup: lock due")
-	}
-	keys := make([]int64, len(ids))
-	for i, id := range ids {
-		keys[i] = lockKey("visits_due:" + id)
-	}
-	slices.Sort(keys)
-	for len(keys) > 0 {
-		n := min(len(keys), dueChunk)
-		args := make([]any, n)
-		for i, k := range keys[:n] {
-			args[i] = k
-		}
-		values := strings.TrimSuffix(strings.Repeat("(?::bigint), ", n), ", ")
-		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(k) FROM (VALUES `+values+`) AS v(k) ORDER BY k`, args...); err != nil {
-			return nil, errs.Wrap(err, "followup: lock due")
-		}
-		keys = keys[n:]
-	}
-	return ids, nil
+	return ids, errs.Wrap(tx.Serialize(ctx, dueLock), "followup: lock due")
 }
 
 func recomputeDue(ctx context.Context, tx *storage.Tx, rules []Rule, ids []string) error {
@@ -253,23 +233,19 @@ func DueRebuilder() tally.Rebuilder {
 // counters, in tx: after a rule changes, and after records were loaded
 // around the stores (a benchmark's or a load script's seed).
 func RebuildDue(ctx context.Context, tx *storage.Tx) error {
-	// The rebuild lock before the counters are deleted: a recomputation
-	// holding it shared would otherwise wait on the deleted counters while
-	// the rebuild waited on it.
+	// The lock before the counters are deleted: a recomputation holding
+	// it would otherwise wait on the deleted counters while the rebuild
+	// waited on it.
 	if err := lockRebuild(ctx, tx); err != nil {
 		return err
 	}
 	return tally.Rebuild(ctx, tx, DueRebuilder())
 }
 
-// lockRebuild takes, on PostgreSQL, the rebuild lock exclusively (held to
-// the end of tx; taking it again is free).
+// lockRebuild takes the earliest-due lock (held to the end of tx; taking
+// it again is free).
 func lockRebuild(ctx context.Context, tx *storage.Tx) error {
-	if tx.Dialect() != storage.Postgres {
-		return nil
-	}
-	_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(?)`, dueLock)
-	return errs.Wrap(err, "followup: lock due")
+	return errs.Wrap(tx.Serialize(ctx, dueLock), "followup: lock due")
 }
 
 // rebuildPage is how many obligations rebuildDue reads at a time.
