@@ -8,6 +8,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"guanai/internal/app"
+	"guanai/internal/apptest"
 )
 
 // TestRunSmall runs the whole load generator on a small SQLite database
@@ -46,6 +49,14 @@ func TestRunSmall(t *testing.T) {
 	if err := run(ctx, c, io.Discard, &log); err != nil || !strings.Contains(log.String(), "reusing") {
 		t.Fatalf("rerun: %v\n%s", err, log.String())
 	}
+	// The seeded database's counters (every domain's, the dashboards'
+	// overdue visits among them) equal a recount.
+	a, err := app.Open(ctx, appConfig(c), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	apptest.CheckTallies(t, a)
 }
 
 func TestFlagsBounded(t *testing.T) {

@@ -120,9 +120,15 @@ func open(ctx context.Context, cfg Config, db *storage.DB, log io.Writer) (*App,
 	}
 	mn := menu.NewStore(db, rs)
 	ss := schools.NewStore(db, rs)
-	cs := care.NewStore(db, rs, cfg.Pairings)
+	// Each child's earliest due visit (package followup) follows the
+	// changes children and care make to what a schedule reads, in their
+	// transactions: neither may import followup, which imports care.
+	cs := children.NewStore(db, v, rs)
+	cs.OnScheduleChange(followup.RefreshDue)
+	cr := care.NewStore(db, rs, cfg.Pairings)
+	cr.OnTeamChange(followup.RefreshDue)
 	return &App{
-		Dashboard:  dashboard.New(db, rs, ss, cs),
+		Dashboard:  dashboard.New(db, rs, ss, cr),
 		Menu:       mn,
 		Needs:      needs.NewStore(db, rs, mn),
 		Accounts:   accounts.NewStore(db, v, rs, policy),
@@ -131,9 +137,9 @@ func open(ctx context.Context, cfg Config, db *storage.DB, log io.Writer) (*App,
 		Vault:      v,
 		Regions:    rs,
 		Schools:    ss,
-		Children:   children.NewStore(db, v, rs),
+		Children:   cs,
 		Elders:     elders.NewStore(db, v, rs),
-		Care:       cs,
+		Care:       cr,
 		Followups:  followup.NewStore(db),
 		Volunteers: volunteer.NewStore(db, rs),
 	}, nil
@@ -142,7 +148,7 @@ func open(ctx context.Context, cfg Config, db *storage.DB, log io.Writer) (*App,
 // Tallies lists every domain's counters (package tally), for Ensure at
 // start and for the exactness tests.
 func Tallies() []tally.Rebuilder {
-	return append([]tally.Rebuilder{children.Tallies(), needs.Rebuilder(), elders.Rebuilder(), followup.Rebuilder()}, volunteer.Rebuilders()...)
+	return append([]tally.Rebuilder{children.Tallies(), needs.Rebuilder(), elders.Rebuilder(), followup.Rebuilder(), followup.DueRebuilder()}, volunteer.Rebuilders()...)
 }
 
 // openVault loads the master key and checks its fingerprint against the one

@@ -24,6 +24,7 @@ import (
 	"github.com/google/uuid"
 
 	"guanai/internal/access"
+	"guanai/internal/children"
 	"guanai/internal/errs"
 	"guanai/internal/person"
 	"guanai/internal/regions"
@@ -148,6 +149,27 @@ type Store struct {
 	db      *storage.DB
 	regions *regions.Store
 	limits  Limits
+	// teamHook: see OnTeamChange.
+	teamHook children.Hook
+}
+
+// OnTeamChange registers h, called in the transaction of every change to
+// a child's care team (an assignment, a reassignment, a term ended) with
+// the child's id, after the change's audit entries (see
+// children.Store.OnScheduleChange): package followup's schedule reads the
+// team. Call it before the store is used.
+func (s *Store) OnTeamChange(h children.Hook) { s.teamHook = h }
+
+// teamChanged refreshes a child's care gaps after its team changed and
+// runs the registered hook, in tx.
+func (s *Store) teamChanged(ctx context.Context, tx *storage.Tx, childID string) error {
+	if err := s.refreshGaps(ctx, tx, childID); err != nil {
+		return err
+	}
+	if s.teamHook == nil {
+		return nil
+	}
+	return s.teamHook(ctx, tx, childID)
 }
 
 // NewStore returns a care store; zero limits take DefaultLimits, a hard

@@ -314,7 +314,7 @@ func (s *Store) assign(ctx context.Context, tx *storage.Tx, v access.Viewer, c c
 		Changes: audit.Diff(memberNames, nil, memberValues(m), map[string]bool{"phone": true})}); err != nil {
 		return Member{}, "", err
 	}
-	if err := s.refreshGaps(ctx, tx, c.ID); err != nil {
+	if err := s.teamChanged(ctx, tx, c.ID); err != nil {
 		return Member{}, "", err
 	}
 	return m, outcome, nil
@@ -374,7 +374,7 @@ func (s *Store) EndMember(ctx context.Context, v access.Viewer, memberID string,
 		}
 		m.To, m.EndReason = dateText(to), reason
 		out = m
-		return s.refreshGaps(ctx, tx, m.ChildID)
+		return s.teamChanged(ctx, tx, m.ChildID)
 	})
 	return out, err
 }

@@ -136,6 +136,9 @@ type ImportBatch struct {
 	pending           []audit.Entry
 	created, updated  int
 	unchanged         int
+	// moved are the children updated whose schedule facts changed (see
+	// scheduleFactsChanged), for the store's hook at Finish.
+	moved []string
 }
 
 // NewImportBatch starts an import for v, as of now (the classification
@@ -510,6 +513,9 @@ func (b *ImportBatch) update(ctx context.Context, tx *storage.Tx, p *Prepared) e
 	}
 	after := p.val.child(cl)
 	countChange(b.counts, &cur.c, &after)
+	if scheduleFactsChanged(cur.c, after) {
+		b.moved = append(b.moved, cur.c.ID)
+	}
 	oldID, oldGuard, err := b.s.tokens(*cur)
 	if err != nil {
 		return err
@@ -560,6 +566,13 @@ func (b *ImportBatch) Finish(ctx context.Context, tx *storage.Tx, what string) e
 	if err := b.flushAudit(ctx, tx); err != nil {
 		return errs.Wrap(err, "import children: audit")
 	}
+	// Children registered here have no care team yet, so owe no visit;
+	// those updated may have moved. After their audit entries: see
+	// OnScheduleChange.
+	if err := b.s.scheduleChanged(ctx, tx, b.moved...); err != nil {
+		return errs.Wrap(err, "import children")
+	}
+	b.moved = nil
 	if b.created > 0 {
 		err := audit.Record(ctx, tx, b.v, audit.Entry{Action: audit.ActionCreate, RecordType: RecordType,
 			Note: fmt.Sprintf("%s：%s，新登记%d名儿童", ReasonImportNew, what, b.created)})

@@ -28,6 +28,8 @@ type Store struct {
 	db      *storage.DB
 	vault   *vault.Vault
 	regions *regions.Store
+	// scheduleHook: see OnScheduleChange.
+	scheduleHook Hook
 }
 
 // NewStore returns a children store.
@@ -746,6 +748,12 @@ func (s *Store) update(ctx context.Context, v access.Viewer, id string, version 
 				auditValues(val.child(cl), sealed.Hash, s.token("guardian", val.guardianID)), auditMasked)}); err != nil {
 			return err
 		}
+		// After the audit entry: see OnScheduleChange.
+		if scheduleFactsChanged(cur.c, after) {
+			if err := s.scheduleChanged(ctx, tx, id); err != nil {
+				return err
+			}
+		}
 		r, err = s.get(ctx, tx, access.System(), id)
 		return err
 	})
@@ -860,6 +868,10 @@ func (s *Store) setArchived(ctx context.Context, v access.Viewer, id string, ver
 			Changes: audit.Diff(archiveNames, archiveValues(cur.c.Archived, cur.c.ArchiveReason), archiveValues(archive, reason), nil)}); err != nil {
 			return err
 		}
+		// After the audit entry: see OnScheduleChange.
+		if err := s.scheduleChanged(ctx, tx, id); err != nil {
+			return err
+		}
 		r, err = s.get(ctx, tx, access.System(), id)
 		return err
 	})
@@ -966,9 +978,13 @@ func (s *Store) Reclassify(ctx context.Context, asOf time.Time) (int, error) {
 			return err
 		}
 		d := tally.NewDelta()
+		var moved []string
 		defer func() {
 			if err == nil {
 				err = tally.Apply(ctx, tx, d)
+			}
+			if err == nil {
+				err = s.scheduleChanged(ctx, tx, moved...)
 			}
 		}()
 		for _, c := range due {
@@ -991,6 +1007,9 @@ func (s *Store) Reclassify(ctx context.Context, asOf time.Time) (int, error) {
 			after := c
 			after.LeftBehind, after.LeftBehindReason, after.Categories = cl.LeftBehind, cl.Reason, cl.Categories
 			countChange(d, &c, &after)
+			if scheduleFactsChanged(c, after) {
+				moved = append(moved, c.ID)
+			}
 			if err := audit.Record(ctx, tx, access.System(), audit.Entry{Action: audit.ActionUpdate, RecordType: RecordType, RecordID: c.ID,
 				Changes: audit.Diff(classNames, auditValues(c, "", ""), auditValues(after, "", ""), auditMasked), Note: reclassifyNote(asOf)}); err != nil {
 				return err

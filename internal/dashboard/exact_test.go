@@ -48,6 +48,15 @@ func testExact(t *testing.T, a *app.App) {
 	if d.Sections[0].Total.Values["left_behind"] == 0 || len(d.Sections[0].Rows) == 0 {
 		t.Fatalf("empty demo dashboard: %+v", d.Sections[0])
 	}
+	// The demo's teams owe visits, some made: every figure has something
+	// to compare.
+	for _, s := range d.Sections {
+		for _, k := range map[string][]string{"followups": {"fu90", "scheduled"}, "coverage": {"team", "pairing"}, "needs": {"open"}, "trend": {"followups"}}[s.ID] {
+			if s.Total.Values[k] == 0 {
+				t.Errorf("demo dashboard: %s.%s is 0", s.ID, k)
+			}
+		}
+	}
 }
 
 func testScope(t *testing.T, a *app.App) {

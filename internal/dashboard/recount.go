@@ -8,6 +8,7 @@ import (
 
 	"guanai/internal/access"
 	"guanai/internal/care"
+	"guanai/internal/followup"
 	"guanai/internal/needs"
 	"guanai/internal/regions"
 	"guanai/internal/storage"
@@ -156,6 +157,19 @@ func (s *Service) naive(ctx context.Context, v access.Viewer, code string, lvl r
 			[]any{lo, hi, storage.DateArg(from), storage.DateArg(next)}, func(_ string, x float64, m string) {
 				if i, ok := at[m]; ok {
 					trend[i].followups += int(x)
+				}
+			}); err != nil {
+			return err
+		}
+		if err := count(`SELECT `+prefix("village_code")+`, CASE WHEN due_on < ? THEN 'o' WHEN due_on <= ? THEN 's' ELSE '' END, COUNT(*)
+			FROM visits_due WHERE village_code >= ? AND village_code < ? GROUP BY 1, 2`,
+			[]any{storage.DateArg(today), storage.DateArg(today.AddDate(0, 0, followup.DueSoonDays)), lo, hi}, func(g string, x float64, when string) {
+				add(g, fScheduled, x)
+				switch when {
+				case "o":
+					add(g, fOverdue, x)
+				case "s":
+					add(g, fDueSoon, x)
 				}
 			}); err != nil {
 			return err

@@ -85,7 +85,7 @@ const (
 	keyNeedsClosed  = needs.KeyClosed
 	keyRaisedPrefix = needs.RaisedPrefix
 	keyDayPrefix    = followup.DayPrefix
-	keyDuePrefix    = "visits_due."
+	keyDuePrefix    = followup.DuePrefix
 )
 
 // window is a counted span of keys [lo, hi) read as one sum per node.
@@ -100,11 +100,12 @@ func windows(today time.Time) []window {
 	month := func(d time.Time) string { return d.Format("2006-01") }
 	tomorrow := keyDayPrefix + day(today.AddDate(0, 0, 1))
 	first := time.Date(today.Year(), today.Month(), 1, 0, 0, 0, 0, time.UTC)
+	lo, mid, hi := followup.DueBounds(today)
 	return []window{
 		{fFU30, keyDayPrefix + day(today.AddDate(0, 0, -29)), tomorrow},
 		{fFU90, keyDayPrefix + day(today.AddDate(0, 0, -89)), tomorrow},
-		{fOverdue, keyDuePrefix, keyDuePrefix + day(today)},
-		{fDueSoon, keyDuePrefix + day(today), keyDuePrefix + day(today.AddDate(0, 0, 7))},
+		{fOverdue, lo, mid},
+		{fDueSoon, mid, hi},
 		{fScheduled, keyDuePrefix, tally.PrefixEnd(keyDuePrefix)},
 		{fMinutes, volunteer.HoursKey(month(first.AddDate(0, -11, 0))), tally.PrefixEnd(volunteer.HoursKey(month(today)))},
 		{fActivities, volunteer.ActivitiesKey(month(first.AddDate(0, -11, 0))), tally.PrefixEnd(volunteer.ActivitiesKey(month(today)))},

@@ -254,3 +254,106 @@ func report(b *testing.B, lat []time.Duration) {
 	b.ReportMetric(ms(lat[len(lat)/2]), "p50-ms")
 	b.ReportMetric(ms(lat[min(len(lat)-1, len(lat)*99/100)]), "p99-ms")
 }
+
+// countsPerOp is how many counter reads one iteration of
+// BenchmarkOverdueCounts' counter sub-benchmarks makes, each timed: the
+// naive computation beside them takes seconds, so the benchmark runs a few
+// iterations (-benchtime 3x) and the counters get hundreds of samples.
+const countsPerOp = 100
+
+// BenchmarkOverdueCounts is the dashboard's overdue and due-soon visit
+// counts (followup.OverdueCounts) of the province (云南省) and of the
+// county (昌宁县), and the province's breakdown by prefecture
+// (followup.OverdueChildren), out of GUANAI_BENCH_CHILDREN children with
+// 12 months of follow-ups (seedFollowups), beside the naive computation
+// from the records the way the task lists read them (every obligation of
+// the node's active children, folded by child). The seed writes around
+// the stores, so the earliest due visits are rebuilt first (timed).
+func BenchmarkOverdueCounts(b *testing.B) {
+	clock := &apptest.Clock{T: benchToday}
+	a := apptest.NewAt(b, clock.Now)
+	seedFollowups(b, a, benchChildren())
+	ctx := b.Context()
+	t0 := time.Now()
+	if err := a.DB.Write(ctx, func(tx *storage.Tx) error { return followup.RebuildDue(ctx, tx) }); err != nil {
+		b.Fatal(err)
+	}
+	var rows int
+	if err := a.DB.Reader().QueryRowContext(ctx, `SELECT COUNT(*) FROM visits_due`).Scan(&rows); err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("%s: earliest due visits of %d children rebuilt in %.1fs", a.DB.Dialect(), rows, time.Since(t0).Seconds())
+	if _, err := a.DB.SQL().ExecContext(ctx, "ANALYZE"); err != nil {
+		b.Fatal(err)
+	}
+	const province, county = "530000000000", "530524000000"
+	engine := "engine=" + string(a.DB.Dialect()) + "/"
+	got := map[string][2]int{}
+	counts := func(name, node string) {
+		b.Run(engine+name, func(b *testing.B) {
+			lat := make([]time.Duration, 0, countsPerOp*b.N)
+			var o, s int
+			for b.Loop() {
+				for range countsPerOp {
+					t0 := time.Now()
+					var err error
+					if o, s, err = followup.OverdueCounts(ctx, a.DB.Reader(), node, benchToday); err != nil {
+						b.Fatal(err)
+					}
+					lat = append(lat, time.Since(t0))
+				}
+			}
+			got[node] = [2]int{o, s}
+			b.ReportMetric(float64(o), "overdue")
+			b.ReportMetric(float64(s), "due-soon")
+			report(b, lat)
+		})
+	}
+	counts("province", province)
+	counts("county", county)
+	b.Run(engine+"province-by-prefecture", func(b *testing.B) {
+		lat := make([]time.Duration, 0, countsPerOp*b.N)
+		var m map[string][2]int
+		for b.Loop() {
+			for range countsPerOp {
+				t0 := time.Now()
+				var err error
+				if m, err = followup.OverdueChildren(ctx, a.DB.Reader(), province, benchToday); err != nil {
+					b.Fatal(err)
+				}
+				lat = append(lat, time.Since(t0))
+			}
+		}
+		sum := [2]int{}
+		for _, n := range m {
+			sum[0], sum[1] = sum[0]+n[0], sum[1]+n[1]
+		}
+		if sum != got[province] {
+			b.Errorf("prefectures sum to %v, the province has %v", sum, got[province])
+		}
+		b.ReportMetric(float64(len(m)), "prefectures")
+		report(b, lat)
+	})
+	naive := func(name, node string) {
+		b.Run(engine+name, func(b *testing.B) {
+			lat := make([]time.Duration, 0, b.N)
+			var o, s int
+			for b.Loop() {
+				t0 := time.Now()
+				var err error
+				if o, s, err = followup.OverdueNaive(ctx, a.DB.Reader(), node, benchToday); err != nil {
+					b.Fatal(err)
+				}
+				lat = append(lat, time.Since(t0))
+			}
+			if want := got[node]; [2]int{o, s} != want {
+				b.Errorf("naive: %d overdue, %d due soon; the counters %v", o, s, want)
+			}
+			b.ReportMetric(float64(o), "overdue")
+			b.ReportMetric(float64(s), "due-soon")
+			report(b, lat)
+		})
+	}
+	naive("province-naive", province)
+	naive("county-naive", county)
+}

@@ -262,8 +262,9 @@ func MayRecordAny(v access.Viewer) bool {
 }
 
 // Record saves a follow-up by v of a child v sees, audited, in one
-// transaction: each need found becomes a needs-list item, and an urgent
-// rating notifies every user in the child's chain at once. It returns
+// transaction: each need found becomes a needs-list item, an urgent
+// rating notifies every user in the child's chain at once, and the
+// child's earliest due visit (RecomputeDue) moves. It returns
 // errs.NotFound for a child outside v's view, errs.Forbidden when v stands
 // outside the child's care network and v's role does not allow it, and
 // errs.Invalid with Chinese Fields for bad input (a date in the future
@@ -296,11 +297,11 @@ func (s *Store) Record(ctx context.Context, v access.Viewer, in Input) (Followup
 			return errs.Wrap(err, "followup: care role")
 		}
 		f.CareRoleText = careRoleLabel(f.CareRole)
+		rules, err := s.rules(ctx, tx)
+		if err != nil {
+			return err
+		}
 		if f.NextOn == "" {
-			rules, err := s.rules(ctx, tx)
-			if err != nil {
-				return err
-			}
 			visited, _ := time.Parse(storage.DateLayout, f.VisitedOn)
 			if r, ok := strictest(rules, f.CareRole, c); ok {
 				f.NextOn = r.Next(visited).Format(storage.DateLayout)
@@ -357,6 +358,10 @@ func (s *Store) Record(ctx context.Context, v access.Viewer, in Input) (Followup
 			if err := notifyUrgent(ctx, tx, f); err != nil {
 				return err
 			}
+		}
+		// The visit may move the child's earliest due visit.
+		if err := RefreshDue(ctx, tx, c.ID); err != nil {
+			return err
 		}
 		out = f
 		return nil

@@ -174,6 +174,11 @@ func scanRule(sc interface{ Scan(...any) error }) (Rule, error) {
 }
 
 func (s *Store) rules(ctx context.Context, q storage.Querier) ([]Rule, error) {
+	return readRules(ctx, q)
+}
+
+// readRules returns the schedule rules through q, by care role.
+func readRules(ctx context.Context, q storage.Querier) ([]Rule, error) {
 	rows, err := q.QueryContext(ctx, `SELECT `+ruleCols+` FROM followup_rules ORDER BY care_role, category`)
 	if err != nil {
 		return nil, errs.Wrap(err, "followup: rules")
@@ -200,7 +205,9 @@ func (s *Store) Rules(ctx context.Context, v access.Viewer) ([]Rule, error) {
 }
 
 // SaveRule creates or replaces the rule of in's care role and category,
-// audited; errs.Forbidden unless MayEditRules(v), errs.Invalid with Fields
+// audited. Every child's earliest due visit is recomputed in the same
+// transaction (RebuildDue: a rule can move any child, and rules change
+// rarely, by an administrator). errs.Forbidden unless MayEditRules(v), errs.Invalid with Fields
 // for bad input.
 func (s *Store) SaveRule(ctx context.Context, v access.Viewer, in RuleInput) (Rule, error) {
 	if !MayEditRules(v) {
@@ -227,12 +234,16 @@ func (s *Store) SaveRule(ctx context.Context, v access.Viewer, in RuleInput) (Ru
 		out = Rule{ID: old.ID, CareRole: in.CareRole, CareRoleLabel: care.RoleLabel(in.CareRole), Category: in.Category, CategoryLabel: CategoryLabel(in.Category),
 			Every: in.Every, Unit: in.Unit, UnitLabel: UnitLabel(in.Unit), TownshipDays: in.TownshipDays, CountyDays: in.CountyDays, UpdatedAt: tx.Now}
 		ch := audit.Diff([]string{"care_role", "category", "every", "unit", "township_days", "county_days"}, old.fields(), out.fields(), nil)
-		return audit.Record(ctx, tx, v, audit.Entry{Action: action, RecordType: RecordRule, RecordID: out.ID, Changes: ch})
+		if err := audit.Record(ctx, tx, v, audit.Entry{Action: action, RecordType: RecordRule, RecordID: out.ID, Changes: ch}); err != nil {
+			return err
+		}
+		return RebuildDue(ctx, tx)
 	})
 	return out, err
 }
 
-// DeleteRule removes a rule, audited.
+// DeleteRule removes a rule, audited, and recomputes every child's
+// earliest due visit in the same transaction (as SaveRule).
 func (s *Store) DeleteRule(ctx context.Context, v access.Viewer, id string) error {
 	if !MayEditRules(v) {
 		return errRules
@@ -246,7 +257,10 @@ func (s *Store) DeleteRule(ctx context.Context, v access.Viewer, id string) erro
 			return errs.Wrap(err, "followup: delete rule")
 		}
 		ch := audit.Diff([]string{"care_role", "category", "every", "unit", "township_days", "county_days"}, old.fields(), Rule{}.fields(), nil)
-		return audit.Record(ctx, tx, v, audit.Entry{Action: audit.ActionArchive, Note: "删除规则", RecordType: RecordRule, RecordID: id, Changes: ch})
+		if err := audit.Record(ctx, tx, v, audit.Entry{Action: audit.ActionArchive, Note: "删除规则", RecordType: RecordRule, RecordID: id, Changes: ch}); err != nil {
+			return err
+		}
+		return RebuildDue(ctx, tx)
 	})
 }
 

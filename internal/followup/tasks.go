@@ -121,6 +121,17 @@ func (o obligation) base() time.Time {
 	return o.from
 }
 
+// due returns when the obligation's next visit is due: its role's
+// strictest rule for the child (see strictest), counted from its base.
+// ok is false when no rule applies — the obligation owes no visit. The
+// task lists and the earliest-due counters (due.go) both answer by it.
+func (o obligation) due(rules []Rule) (r Rule, on time.Time, ok bool) {
+	if r, ok = strictest(rules, o.role, o.c); !ok {
+		return r, time.Time{}, false
+	}
+	return r, r.Next(o.base()), true
+}
+
 // Tasks returns v's task list as of today: the visits v owes as a current
 // holder of a care-team role with a schedule rule (due within DueSoonDays
 // or overdue), and the visits overdue past a rule's escalation delay in
@@ -162,11 +173,10 @@ func (s *Store) Tasks(ctx context.Context, v access.Viewer) (TaskList, error) {
 			rows.Close()
 			return out, errs.Wrap(err, "followup: tasks")
 		}
-		r, ok := strictest(rules, o.role, o.c)
+		_, due, ok := o.due(rules)
 		if !ok {
 			continue
 		}
-		due := r.Next(o.base())
 		days := int(today.Sub(due).Hours() / 24)
 		if days < -DueSoonDays {
 			continue
@@ -295,11 +305,10 @@ func (s *Store) escalated(ctx context.Context, q storage.Querier, rules []Rule, 
 		if err != nil {
 			return nil, errs.Wrap(err, "followup: escalated")
 		}
-		r, ok := strictest(rules, o.role, o.c)
+		r, due, ok := o.due(rules)
 		if !ok {
 			continue
 		}
-		due := r.Next(o.base())
 		days := int(today.Sub(due).Hours() / 24)
 		if days < delay(r) {
 			continue
