@@ -105,6 +105,9 @@ type config struct {
 	CPUProfile  string
 	MemProfile  string
 	SeedTimeout time.Duration
+	// SeedCare seeds teams, pairings and a year of follow-ups into a
+	// database without follow-ups (seedCare).
+	SeedCare bool
 }
 
 func main() {
@@ -143,6 +146,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.CPUProfile, "cpuprofile", "", "write a CPU profile of each scenario's measured run in the first round, named FILE with the scenario for %s or before the extension (--server inproc: server and client together)")
 	fs.StringVar(&c.MemProfile, "memprofile", "", "write a heap profile after the last scenario (--server inproc)")
 	fs.DurationVar(&c.SeedTimeout, "seed-timeout", 60*time.Minute, "most time for preparing the database")
+	fs.BoolVar(&c.SeedCare, "seed-care", true, "seed care teams, pairings and a year of monthly follow-ups when the database has no follow-up")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}

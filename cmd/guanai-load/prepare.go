@@ -82,8 +82,10 @@ func prepare(ctx context.Context, c config, log io.Writer) (dataset, error) {
 	if err := ensureAccounts(ctx, a); err != nil {
 		return ds, err
 	}
-	if err := seedCare(ctx, a, log); err != nil {
-		return ds, err
+	if c.SeedCare {
+		if err := seedCare(ctx, a, log); err != nil {
+			return ds, err
+		}
 	}
 	ds.Nodes, err = sampleNodes(ctx, a)
 	return ds, err
