@@ -331,5 +331,38 @@ func (db *DB) Read(ctx context.Context, fn func(q Querier) error) error {
 		return errs.Wrap(mapErr(err), "begin read")
 	}
 	defer sqlTx.Rollback()
+	if db.rcache != nil && !db.rcacheOff {
+		// The read pool's prepared statements, bound to the transaction
+		// (database/sql reuses one already prepared on its connection).
+		return fn(&conn{q: txStmts{tx: sqlTx, c: db.rcache}, d: db.dialect})
+	}
 	return fn(&conn{q: sqlTx, d: db.dialect})
+}
+
+// txStmts runs a read transaction's queries through the read pool's
+// statement cache.
+type txStmts struct {
+	tx *sql.Tx
+	c  *stmtCache
+}
+
+func (t txStmts) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	if s := t.c.stmt(ctx, q); s != nil {
+		return t.tx.StmtContext(ctx, s).ExecContext(ctx, args...)
+	}
+	return t.tx.ExecContext(ctx, q, args...)
+}
+
+func (t txStmts) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	if s := t.c.stmt(ctx, q); s != nil {
+		return t.tx.StmtContext(ctx, s).QueryContext(ctx, args...)
+	}
+	return t.tx.QueryContext(ctx, q, args...)
+}
+
+func (t txStmts) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	if s := t.c.stmt(ctx, q); s != nil {
+		return t.tx.StmtContext(ctx, s).QueryRowContext(ctx, args...)
+	}
+	return t.tx.QueryRowContext(ctx, q, args...)
 }
