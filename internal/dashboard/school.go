@@ -59,9 +59,10 @@ func (s *Service) School(ctx context.Context, v access.Viewer, id string) (Dashb
 		return Dashboard{}, err
 	}
 	secs := build(node, total, kids, rows, trend)
+	// What belongs to regions, not schools, is left out.
+	drop := map[string]bool{"elders": true, "hours": true, "activities": true}
 	out := secs[:0]
 	for _, sec := range secs {
-		drop := map[string]bool{"elders": true, "hours": true, "activities": true}
 		if sec.ID == "services" {
 			continue
 		}

@@ -2,7 +2,6 @@ package dashboard
 
 import (
 	"context"
-	"fmt"
 	"sort"
 	"strconv"
 	"strings"
@@ -446,6 +445,3 @@ func pct(part, whole float64) (float64, bool) {
 	}
 	return float64(int(part/whole*1000+0.5)) / 10, true
 }
-
-// String is for debugging output only.
-func (f facts) String() string { return fmt.Sprint(map[string]float64(f)) }

@@ -24,44 +24,13 @@ func PrefixEnd(prefix string) string {
 // Keys returns the counters at node whose keys k satisfy lo <= k < hi,
 // by key, without zeros: one indexed range of the counters' primary key.
 func Keys(ctx context.Context, q storage.Querier, node, lo, hi string) (map[string]int, error) {
-	rows, err := q.QueryContext(ctx, `SELECT key, n FROM tallies WHERE region_code = ? AND key >= ? AND key < ? AND n <> 0`, node, lo, hi)
-	if err != nil {
-		return nil, errs.Wrap(err, "read tallies")
-	}
-	defer rows.Close()
-	out := map[string]int{}
-	for rows.Next() {
-		var k string
-		var n int
-		if err := rows.Scan(&k, &n); err != nil {
-			return nil, errs.Wrap(err, "read tallies")
-		}
-		out[k] = n
-	}
-	return out, errs.Wrap(rows.Err(), "read tallies")
+	return keyCounts(ctx, q, `SELECT key, n FROM tallies WHERE region_code = ? AND key >= ? AND key < ? AND n <> 0`, node, lo, hi)
 }
 
 // ChildKeys is Keys for every child node of node that has any such
 // counter (child node code → key → n).
 func ChildKeys(ctx context.Context, q storage.Querier, node, lo, hi string) (map[string]map[string]int, error) {
-	rows, err := q.QueryContext(ctx, `SELECT region_code, key, n FROM tallies WHERE parent_code = ? AND key >= ? AND key < ? AND n <> 0`, node, lo, hi)
-	if err != nil {
-		return nil, errs.Wrap(err, "read tallies")
-	}
-	defer rows.Close()
-	out := map[string]map[string]int{}
-	for rows.Next() {
-		var c, k string
-		var n int
-		if err := rows.Scan(&c, &k, &n); err != nil {
-			return nil, errs.Wrap(err, "read tallies")
-		}
-		if out[c] == nil {
-			out[c] = map[string]int{}
-		}
-		out[c][k] = n
-	}
-	return out, errs.Wrap(rows.Err(), "read tallies")
+	return nodeKeys(ctx, q, `SELECT region_code, key, n FROM tallies WHERE parent_code = ? AND key >= ? AND key < ? AND n <> 0`, node, lo, hi)
 }
 
 // Sum returns the sum of the counters at node whose keys k satisfy

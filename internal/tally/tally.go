@@ -141,19 +141,30 @@ func keyArgs(keys []string) (string, []any) {
 // Get returns the counters of keys at node ("" for all of China); a key
 // never counted is 0.
 func Get(ctx context.Context, q storage.Querier, node string, keys ...string) (map[string]int, error) {
-	out := make(map[string]int, len(keys))
+	out := map[string]int{}
+	if len(keys) > 0 {
+		in, args := keyArgs(keys)
+		var err error
+		if out, err = keyCounts(ctx, q, `SELECT key, n FROM tallies WHERE region_code = ? AND key IN (`+in+`)`, append([]any{node}, args...)...); err != nil {
+			return nil, err
+		}
+	}
 	for _, k := range keys {
-		out[k] = 0
+		if _, ok := out[k]; !ok {
+			out[k] = 0 // never counted
+		}
 	}
-	if len(keys) == 0 {
-		return out, nil
-	}
-	in, args := keyArgs(keys)
-	rows, err := q.QueryContext(ctx, `SELECT key, n FROM tallies WHERE region_code = ? AND key IN (`+in+`)`, append([]any{node}, args...)...)
+	return out, nil
+}
+
+// keyCounts runs a query of (key, n) rows and returns them as key → n.
+func keyCounts(ctx context.Context, q storage.Querier, query string, args ...any) (map[string]int, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, errs.Wrap(err, "read tallies")
 	}
 	defer rows.Close()
+	out := map[string]int{}
 	for rows.Next() {
 		var k string
 		var n int
@@ -169,28 +180,11 @@ func Get(ctx context.Context, q storage.Querier, node string, keys ...string) (m
 // has any counted (child node code → key → n). Child nodes with nothing
 // counted are absent: join with the region tree for the full list.
 func Children(ctx context.Context, q storage.Querier, node string, keys ...string) (map[string]map[string]int, error) {
-	out := map[string]map[string]int{}
 	if len(keys) == 0 {
-		return out, nil
+		return map[string]map[string]int{}, nil
 	}
 	in, args := keyArgs(keys)
-	rows, err := q.QueryContext(ctx, `SELECT region_code, key, n FROM tallies WHERE parent_code = ? AND key IN (`+in+`)`, append([]any{node}, args...)...)
-	if err != nil {
-		return nil, errs.Wrap(err, "read tallies")
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var c, k string
-		var n int
-		if err := rows.Scan(&c, &k, &n); err != nil {
-			return nil, errs.Wrap(err, "read tallies")
-		}
-		if out[c] == nil {
-			out[c] = map[string]int{}
-		}
-		out[c][k] = n
-	}
-	return out, errs.Wrap(rows.Err(), "read tallies")
+	return nodeKeys(ctx, q, `SELECT region_code, key, n FROM tallies WHERE parent_code = ? AND key IN (`+in+`)`, append([]any{node}, args...)...)
 }
 
 // Rebuilder recounts one domain's keys from its records.
@@ -249,7 +243,13 @@ func Ensure(ctx context.Context, db *storage.DB, rs ...Rebuilder) ([]string, err
 // domain + "."), by node and key, without zeros: what the exactness tests compare with a recount.
 func Snapshot(ctx context.Context, q storage.Querier, domain string) (map[string]map[string]int, error) {
 	cond, arg := storage.HasPrefix("key", domain+".")
-	rows, err := q.QueryContext(ctx, `SELECT region_code, key, n FROM tallies WHERE `+cond+` AND n <> 0`, arg)
+	return nodeKeys(ctx, q, `SELECT region_code, key, n FROM tallies WHERE `+cond+` AND n <> 0`, arg)
+}
+
+// nodeKeys runs a query of (node, key, n) rows and returns them as node →
+// key → n.
+func nodeKeys(ctx context.Context, q storage.Querier, query string, args ...any) (map[string]map[string]int, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, errs.Wrap(err, "read tallies")
 	}
